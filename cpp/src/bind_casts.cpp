@@ -1,0 +1,114 @@
+// pybind11 glue for formats and casts. Validation of user input happens in Python; this layer
+// checks only what it must to stay memory-safe.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <stdexcept>
+
+#include "convert_driver.hpp"
+#include "roundoff/rng.hpp"
+
+namespace py = pybind11;
+
+namespace roundoff {
+namespace {
+
+int g_threads = 0;  // 0: OpenMP's default
+
+Format format_from_facts(const py::tuple& t) {
+  if (t.size() != 7) throw std::invalid_argument("format facts: expected 7 fields");
+  return Format{t[0].cast<int>(),  t[1].cast<int>(),  t[2].cast<int>(),
+                static_cast<NonFinite>(t[3].cast<int>()), t[4].cast<bool>(),
+                t[5].cast<bool>(), t[6].cast<bool>()};
+}
+
+StridedView view_of(const py::array& a) {
+  StridedView v;
+  v.data = static_cast<const char*>(a.data());
+  v.itemsize = int(a.itemsize());
+  for (py::ssize_t d = 0; d < a.ndim(); ++d) {
+    v.shape.push_back(a.shape(d));
+    v.strides.push_back(a.strides(d));
+  }
+  v.contiguous = (a.flags() & py::array::c_style) != 0;
+  return v;
+}
+
+py::dict format_info(const py::tuple& facts) {
+  const FormatInfo I = make_info(format_from_facts(facts));
+  py::dict d;
+  d["bits"] = I.bits;
+  d["emin"] = I.emin;
+  d["emax"] = I.emax;
+  d["max_code"] = I.max_code;
+  d["inf_code"] = I.has_inf ? py::object(py::int_(I.inf_code)) : py::object(py::none());
+  d["nan_code"] = I.has_nan ? py::object(py::int_(I.nan_code)) : py::object(py::none());
+  d["sign_bit"] = I.sign_bit;
+  d["signed_zero"] = I.signed_zero;
+  return d;
+}
+
+void convert(const py::array& src, py::array& out, const py::tuple& from, const py::tuple& to,
+             int mode, bool saturate, bool flush_inputs, bool flush_outputs, int sr_bits,
+             uint64_t seed, const py::object& rbits) {
+  if (mode < 0 || mode > int(Rounding::stochastic)) throw std::invalid_argument("rounding mode");
+  if (sr_bits < 1 || sr_bits > 32) throw std::invalid_argument("sr_bits must be in 1..32");
+  if (!(out.flags() & py::array::c_style) || !out.writeable() || out.size() != src.size())
+    throw std::invalid_argument("out must be a writeable C-contiguous array of the input's size");
+  CastRequest req{make_info(format_from_facts(from)), make_info(format_from_facts(to)),
+                  static_cast<Rounding>(mode),   Policy{saturate, flush_outputs, sr_bits},
+                  flush_inputs,                  seed};
+  const StridedView sv = view_of(src);
+  StridedView rv;
+  const StridedView* rp = nullptr;
+  if (!rbits.is_none()) {
+    py::array ra = rbits.cast<py::array>();
+    if (ra.size() != src.size() || ra.ndim() != src.ndim())
+      throw std::invalid_argument("rbits must have the shape of x");
+    rv = view_of(ra);
+    rp = &rv;
+  }
+  void* dst = out.mutable_data();
+  const int dst_itemsize = int(out.itemsize());
+  const int threads = g_threads > 0 ? g_threads : default_threads();
+  py::gil_scoped_release release;
+  convert_array(sv, dst, dst_itemsize, req, rp, threads);
+}
+
+py::array_t<uint32_t> philox_words(uint64_t seed, uint64_t first, uint64_t n) {
+  if (first % 4 != 0) throw std::invalid_argument("first must be a multiple of 4");
+  py::array_t<uint32_t> out(static_cast<py::ssize_t>(n));
+  philox_bits(seed, first, n, out.mutable_data());
+  return out;
+}
+
+py::tuple philox_block(py::tuple ctr, py::tuple key) {
+  Philox4x32 c{{ctr[0].cast<uint32_t>(), ctr[1].cast<uint32_t>(), ctr[2].cast<uint32_t>(),
+                ctr[3].cast<uint32_t>()}};
+  const Philox4x32 r = philox4x32_10(c, key[0].cast<uint32_t>(), key[1].cast<uint32_t>());
+  return py::make_tuple(r.v[0], r.v[1], r.v[2], r.v[3]);
+}
+
+}  // namespace
+
+void bind_casts(py::module_& m) {
+  m.def("format_info", &format_info, "Derived constants of a format given its 7 facts.");
+  m.def("convert", &convert, py::arg("src"), py::arg("out"), py::arg("from_facts"),
+        py::arg("to_facts"), py::arg("mode"), py::arg("saturate"), py::arg("flush_inputs"),
+        py::arg("flush_outputs"), py::arg("sr_bits"), py::arg("seed"), py::arg("rbits"),
+        "Round every code of src (format from_facts) into out (format to_facts).");
+  m.def("philox_words", &philox_words, "The random words of elements first..first+n-1.");
+  m.def("philox_block", &philox_block, "One Philox4x32-10 block (for known-answer tests).");
+  m.def("set_num_threads", [](int n) { g_threads = n; });
+  m.def("get_num_threads", []() { return g_threads > 0 ? g_threads : default_threads(); });
+  m.def("openmp", []() {
+#ifdef _OPENMP
+    return true;
+#else
+    return false;
+#endif
+  });
+}
+
+}  // namespace roundoff

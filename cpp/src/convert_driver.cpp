@@ -1,0 +1,160 @@
+#include "convert_driver.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "roundoff/convert.hpp"
+#include "roundoff/rng.hpp"
+
+namespace roundoff {
+namespace {
+
+constexpr size_t kTile = 4096;  // a multiple of 4: Philox blocks never straddle two tiles
+
+size_t element_count(const StridedView& v) {
+  size_t n = 1;
+  for (int64_t d : v.shape) n *= size_t(d);
+  return n;
+}
+
+// Copies elements [first, first+count) in C order of a strided view into out, converting each
+// to Out (a widening for rbits, the identity for codes).
+template <class In, class Out>
+void gather(const StridedView& v, size_t first, size_t count, Out* out) {
+  const int nd = int(v.shape.size());
+  if (v.contiguous || nd == 0) {
+    const In* p = reinterpret_cast<const In*>(v.data) + first;
+    for (size_t i = 0; i < count; ++i) out[i] = Out(p[i]);
+    return;
+  }
+  std::vector<int64_t> idx(nd);
+  size_t rest = first;
+  for (int d = nd - 1; d >= 0; --d) {
+    idx[d] = int64_t(rest % size_t(v.shape[d]));
+    rest /= size_t(v.shape[d]);
+  }
+  const char* p = v.data;
+  for (int d = 0; d < nd; ++d) p += idx[d] * v.strides[d];
+  const int64_t inner = v.shape[nd - 1], inner_stride = v.strides[nd - 1];
+  size_t i = 0;
+  while (i < count) {
+    In value;
+    std::memcpy(&value, p, sizeof(In));
+    out[i++] = Out(value);
+    p += inner_stride;
+    if (++idx[nd - 1] < inner) continue;
+    // Carry into the outer dimensions.
+    p -= inner * inner_stride;
+    idx[nd - 1] = 0;
+    for (int d = nd - 2; d >= 0; --d) {
+      p += v.strides[d];
+      if (++idx[d] < v.shape[d]) break;
+      p -= v.shape[d] * v.strides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+void gather_rbits(const StridedView& v, size_t first, size_t count, uint32_t* out) {
+  switch (v.itemsize) {
+    case 1: gather<uint8_t, uint32_t>(v, first, count, out); break;
+    case 2: gather<uint16_t, uint32_t>(v, first, count, out); break;
+    case 4: gather<uint32_t, uint32_t>(v, first, count, out); break;
+    default: throw std::invalid_argument("rbits: itemsize must be 1, 2 or 4");
+  }
+}
+
+template <Rounding M, class Src, class Dst>
+void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req,
+                   const StridedView* rbits, int threads) {
+  const size_t n = element_count(src);
+  const size_t tiles = (n + kTile - 1) / kTile;
+  Dst* dst = static_cast<Dst*>(dst_raw);
+  const bool use_rbits = M == Rounding::stochastic;
+  const bool direct = src.contiguous;
+  // Small arrays stay on the calling thread: forking costs more than it saves.
+  const int nthreads = tiles >= 4 ? std::max(1, threads) : 1;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+  for (long long t = 0; t < (long long)tiles; ++t) {
+    Src src_buf[kTile];
+    uint32_t bits_buf[kTile];
+    const size_t first = size_t(t) * kTile;
+    const size_t count = std::min(kTile, n - first);
+    const Src* s = reinterpret_cast<const Src*>(src.data) + first;
+    if (!direct) {
+      gather<Src, Src>(src, first, count, src_buf);
+      s = src_buf;
+    }
+    const uint32_t* r = nullptr;
+    if (use_rbits) {
+      if (rbits) {
+        gather_rbits(*rbits, first, count, bits_buf);
+      } else {
+        philox_bits(req.seed, first, count, bits_buf);
+        const int drop = 32 - req.policy.sr_bits;  // the top R bits of each word
+        for (size_t i = 0; i < count; ++i) bits_buf[i] >>= drop;
+      }
+      r = bits_buf;
+    }
+    convert_span<M, Src, Dst>(s, dst + first, count, req.from, req.to, req.policy,
+                              req.flush_inputs, r);
+  }
+}
+
+using ConvertFn = void (*)(const StridedView&, void*, const CastRequest&, const StridedView*, int);
+
+template <Rounding M, class Src>
+ConvertFn pick_dst(int dst_itemsize) {
+  switch (dst_itemsize) {
+    case 1: return &convert_typed<M, Src, uint8_t>;
+    case 2: return &convert_typed<M, Src, uint16_t>;
+    case 4: return &convert_typed<M, Src, uint32_t>;
+    case 8: return &convert_typed<M, Src, uint64_t>;
+  }
+  throw std::invalid_argument("destination itemsize must be 1, 2, 4 or 8");
+}
+
+template <Rounding M>
+ConvertFn pick_src(int src_itemsize, int dst_itemsize) {
+  switch (src_itemsize) {
+    case 1: return pick_dst<M, uint8_t>(dst_itemsize);
+    case 2: return pick_dst<M, uint16_t>(dst_itemsize);
+    case 4: return pick_dst<M, uint32_t>(dst_itemsize);
+    case 8: return pick_dst<M, uint64_t>(dst_itemsize);
+  }
+  throw std::invalid_argument("source itemsize must be 1, 2, 4 or 8");
+}
+
+}  // namespace
+
+int default_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+void convert_array(const StridedView& src, void* dst, int dst_itemsize, const CastRequest& req,
+                   const StridedView* rbits, int threads) {
+  ConvertFn fn = nullptr;
+  const int si = src.itemsize;
+  switch (req.mode) {
+    case Rounding::nearest_even: fn = pick_src<Rounding::nearest_even>(si, dst_itemsize); break;
+    case Rounding::nearest_away: fn = pick_src<Rounding::nearest_away>(si, dst_itemsize); break;
+    case Rounding::toward_zero: fn = pick_src<Rounding::toward_zero>(si, dst_itemsize); break;
+    case Rounding::up: fn = pick_src<Rounding::up>(si, dst_itemsize); break;
+    case Rounding::down: fn = pick_src<Rounding::down>(si, dst_itemsize); break;
+    case Rounding::odd: fn = pick_src<Rounding::odd>(si, dst_itemsize); break;
+    case Rounding::stochastic: fn = pick_src<Rounding::stochastic>(si, dst_itemsize); break;
+  }
+  if (!fn) throw std::invalid_argument("unknown rounding mode");
+  fn(src, dst, req, rbits, threads);
+}
+
+}  // namespace roundoff

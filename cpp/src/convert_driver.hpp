@@ -1,0 +1,36 @@
+// CPU driver for casts: tiles over the flat C-order index, strided gathers, OpenMP across tiles.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "roundoff/format.hpp"
+#include "roundoff/round.hpp"
+
+namespace roundoff {
+
+// A NumPy-style view: shape and byte strides, any layout.
+struct StridedView {
+  const char* data;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> strides;
+  int itemsize;
+  bool contiguous;  // C-contiguous
+};
+
+struct CastRequest {
+  FormatInfo from, to;
+  Rounding mode;
+  Policy policy;
+  bool flush_inputs;
+  uint64_t seed;
+};
+
+// Converts every element of src (codes of req.from) into dst (C-contiguous codes of req.to).
+// rbits, when given, has src's shape and an unsigned itemsize of 1, 2 or 4.
+void convert_array(const StridedView& src, void* dst, int dst_itemsize, const CastRequest& req,
+                   const StridedView* rbits, int threads);
+
+int default_threads();
+
+}  // namespace roundoff

@@ -1,0 +1,44 @@
+"""roundoff: a bit-exact reference emulator for low-precision floating-point arithmetic.
+
+Formats (:class:`Format`, :func:`format`), casts (:func:`encode`, :func:`decode`,
+:func:`quantize`, :func:`convert`, :func:`astype`) in every rounding mode, including
+reproducible stochastic rounding.
+"""
+
+from ._casts import astype, convert, decode, encode, get_num_threads, quantize, set_num_threads
+from ._formats import (
+    ALIASES,
+    FORMATS,
+    NONFINITE,
+    Format,
+    bfloat16,
+    float4_e2m1fn,
+    float6_e2m3fn,
+    float6_e3m2fn,
+    float8_e4m3fn,
+    float8_e4m3fnuz,
+    float8_e5m2,
+    float8_e5m2fnuz,
+    float8_e8m0fnu,
+    float16,
+    float32,
+    float64,
+    format,
+    ml_dtype,
+    tfloat32,
+)
+from ._rounding import MODE_ALIASES, MODES, rounding_mode
+
+__version__ = "0.1.0"
+
+E4M3, E5M2, BF16, FP16, FP32, TF32 = (float8_e4m3fn, float8_e5m2, bfloat16, float16, float32,
+                                      tfloat32)
+
+__all__ = [
+    "ALIASES", "BF16", "E4M3", "E5M2", "FORMATS", "FP16", "FP32", "Format", "MODES",
+    "MODE_ALIASES", "NONFINITE", "TF32", "astype", "bfloat16", "convert", "decode", "encode",
+    "float16", "float32", "float4_e2m1fn", "float64", "float6_e2m3fn", "float6_e3m2fn",
+    "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
+    "format", "get_num_threads", "ml_dtype", "quantize", "rounding_mode", "set_num_threads",
+    "tfloat32",
+]

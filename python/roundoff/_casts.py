@@ -1,0 +1,232 @@
+"""Casts: values to codes (encode), codes to values (decode), codes to codes (convert)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from . import _core
+from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, float64, format, ml_dtype
+from ._rounding import MODES, rounding_mode
+
+ArrayLike = Any
+_UINT_FOR_SIZE = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
+    """The input as (codes array, its format, whether it was a scalar). Values are taken exactly."""
+    scalar = not isinstance(x, np.ndarray) and (
+        isinstance(x, (numbers.Number, np.generic)) or np.ndim(x) == 0
+    )
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name}: expected numbers, got {type(x).__name__}")
+    try:
+        a = np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{name}: cannot be read as a numeric array ({exc})") from None
+    fmt = DTYPE_FORMATS.get(a.dtype)
+    if fmt is not None:
+        return a.view(_UINT_FOR_SIZE[a.dtype.itemsize]), fmt, scalar
+    if a.dtype.kind in "biu":
+        f = a.astype(np.float64)
+        if a.size and a.dtype.kind != "b" and not np.array_equal(f.astype(a.dtype), a):
+            raise ValueError(f"{name}: integers beyond 2^53 cannot be taken exactly; pass floats")
+        return f.view(np.uint64), float64, scalar
+    raise TypeError(
+        f"{name}: expected float16/32/64, ml_dtypes or integer data, got dtype {a.dtype}"
+    )
+
+
+def _codes(codes: ArrayLike, fmt: Format, name: str = "codes") -> Tuple[np.ndarray, bool]:
+    """Validated codes of fmt in fmt's code dtype."""
+    scalar = not isinstance(codes, np.ndarray) and np.ndim(codes) == 0
+    try:
+        a = np.asarray(codes)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{name}: cannot be read as an integer array ({exc})") from None
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected integer codes, got dtype {a.dtype}")
+    want = fmt.code_dtype
+    if a.dtype == want and fmt.bits == 8 * want.itemsize:
+        return a, scalar
+    if a.size and (int(a.min()) < 0 or int(a.max()) >= (1 << fmt.bits)):
+        raise ValueError(f"{name}: values must be in 0..{(1 << fmt.bits) - 1} for {fmt}")
+    return a.astype(want), scalar
+
+
+def _rbits(rbits: ArrayLike, shape: Tuple[int, ...], sr_bits: int) -> np.ndarray:
+    try:
+        r = np.asarray(rbits)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"rbits: cannot be read as an integer array ({exc})") from None
+    if r.dtype.kind not in "iu":
+        raise TypeError(f"rbits: expected unsigned integers, got dtype {r.dtype}")
+    if r.shape != tuple(shape):
+        raise ValueError(f"rbits: shape {r.shape} does not match the input's {tuple(shape)}")
+    if r.dtype.kind == "u" and r.dtype.itemsize <= 4 and 8 * r.dtype.itemsize <= sr_bits:
+        return r
+    if r.size and (int(r.min()) < 0 or int(r.max()) >= (1 << sr_bits)):
+        raise ValueError(f"rbits: values must be in 0..2^{sr_bits}-1 (sr_bits={sr_bits})")
+    return r if (r.dtype.kind == "u" and r.dtype.itemsize <= 4) else r.astype(np.uint32)
+
+
+def _check_policy(saturate: Any, seed: Any, sr_bits: Any, flush: Any) -> None:
+    for name, v in (("saturate", saturate), ("flush_subnormals", flush)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"{name}: expected a bool, got {v!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed: expected an integer, got {seed!r}")
+    if not 0 <= int(seed) < 1 << 64:
+        raise ValueError(f"seed: must be in 0..2^64-1, got {seed}")
+    if isinstance(sr_bits, bool) or not isinstance(sr_bits, (int, np.integer)):
+        raise TypeError(f"sr_bits: expected an integer, got {sr_bits!r}")
+    if not 1 <= int(sr_bits) <= 32:
+        raise ValueError(f"sr_bits: must be in 1..32, got {sr_bits}")
+
+
+def _cast(src: np.ndarray, src_fmt: Format, dst_fmt: Format, rounding: str, saturate: bool,
+          seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush: bool) -> np.ndarray:
+    mode = rounding_mode(rounding)
+    _check_policy(saturate, seed, sr_bits, flush)
+    r = None
+    if rbits is not None:
+        if mode != "stochastic":
+            raise ValueError("rbits: random bits are only used with rounding='stochastic'")
+        r = _rbits(rbits, src.shape, int(sr_bits))
+    out = np.empty(src.shape, dtype=dst_fmt.code_dtype)
+    _core.convert(src, out, src_fmt._facts(), dst_fmt._facts(), MODES.index(mode),
+                  bool(saturate), bool(flush), bool(flush), int(sr_bits), int(seed), r)
+    return out
+
+
+def _result(out: np.ndarray, scalar: bool) -> Any:
+    return out[()] if scalar else out
+
+
+def encode(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+           saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+           rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False) -> Any:
+    """Round values to ``fmt`` and return their codes (uint8/16/32/64 by the format's width).
+
+    Each value is rounded once, from its exact value: a float64 is never narrowed to float32 first.
+
+    Args:
+        x: float16/32/64 or ml_dtypes array of any shape and strides, a scalar or a sequence.
+            Integers are taken exactly when below 2^53.
+        fmt: a :class:`Format`, a format name (``"e4m3"``) or a dtype.
+        rounding: ``nearest_even`` (``rne``), ``nearest_away`` (``rna``), ``toward_zero``
+            (``rtz``), ``up`` (``rup``), ``down`` (``rdn``), ``odd`` (``rto``) or
+            ``stochastic`` (``sr``).
+        saturate: overflow and Inf give ±max (PTX ``cvt.satfinite``) instead of the format's
+            Inf or NaN.
+        seed: stochastic rounding key (0..2^64-1); element i uses Philox4x32-10 word i mod 4 of
+            counter i // 4.
+        sr_bits: R, the number of random bits (1..32).
+        rbits: your own random integers in 0..2^R-1, one per element (shape of ``x``).
+        flush_subnormals: take subnormal inputs as zero and flush subnormal results to zero,
+            keeping the sign (hardware FTZ/DAZ).
+
+    Returns:
+        Codes, an array of ``x``'s shape (C order), or a NumPy scalar for a scalar input.
+
+    >>> int(encode(448.0, "e4m3")), int(encode(464.0, "e4m3")), int(encode(465.0, "e4m3"))
+    (126, 126, 127)
+    """
+    dst = format(fmt)
+    src, src_fmt, scalar = _source(x)
+    return _result(_cast(src, src_fmt, dst, rounding, saturate, seed, sr_bits, rbits,
+                         flush_subnormals), scalar)
+
+
+def decode(codes: ArrayLike, fmt: FormatLike, dtype: Any = np.float32) -> Any:
+    """Values of ``codes`` of ``fmt`` as ``dtype`` (float16/32/64 or an ml_dtypes type).
+
+    Exact when every value of ``fmt`` is a value of ``dtype`` (e.g. any FP8 into float32);
+    otherwise each value is rounded once to nearest-even. NaN codes give the canonical NaN.
+
+    >>> float(decode(0x7E, "e4m3"))
+    448.0
+    """
+    f = format(fmt)
+    dt = np.dtype(dtype)
+    target = DTYPE_FORMATS.get(dt)
+    if target is None:
+        raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dt}")
+    c, scalar = _codes(codes, f)
+    out = _cast(c, f, target, "nearest_even", False, 0, 32, None, False).view(dt)
+    return _result(out, scalar)
+
+
+def convert(codes: ArrayLike, src_fmt: FormatLike, dst_fmt: FormatLike,
+            rounding: str = "nearest_even", *, saturate: bool = False, seed: int = 0,
+            sr_bits: int = 32, rbits: Optional[ArrayLike] = None,
+            flush_subnormals: bool = False) -> Any:
+    """Codes of ``src_fmt`` to codes of ``dst_fmt``, one rounding from the exact value.
+
+    Keyword arguments as in :func:`encode`.
+
+    >>> int(convert(0x3F80, "bf16", "e4m3"))  # 1.0
+    56
+    """
+    s, d = format(src_fmt), format(dst_fmt)
+    c, scalar = _codes(codes, s)
+    return _result(_cast(c, s, d, rounding, saturate, seed, sr_bits, rbits, flush_subnormals),
+                   scalar)
+
+
+def _value_dtype(src_fmt: Format, fmt: Format) -> np.dtype:
+    """The input's own dtype if it holds every value of fmt, else float32 or float64."""
+    for cand in (src_fmt, float32, float64):
+        if fmt.is_subset_of(cand):
+            return ml_dtype(cand)
+    return np.dtype(np.float64)
+
+
+def quantize(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+             saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+             rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False) -> Any:
+    """``decode(encode(x, ...))``: the rounded values, in ``x``'s float dtype.
+
+    When that dtype cannot hold every value of ``fmt`` (say bfloat16 values from a float16
+    input), the result is float32, or float64 if float32 cannot either. Integer and Python
+    inputs give float64. Keyword arguments as in :func:`encode`.
+
+    >>> float(quantize(0.1, "bf16"))
+    0.10009765625
+    """
+    f = format(fmt)
+    src, src_fmt, scalar = _source(x)
+    codes = _cast(src, src_fmt, f, rounding, saturate, seed, sr_bits, rbits, flush_subnormals)
+    dt = _value_dtype(src_fmt, f)
+    out = _cast(codes, f, DTYPE_FORMATS[dt], "nearest_even", False, 0, 32, None, False)
+    return _result(out.view(dt), scalar)
+
+
+def astype(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", **kwargs: Any) -> Any:
+    """Round to ``fmt`` and return an array of the matching ml_dtypes (or NumPy) dtype.
+
+    Like ``x.astype(ml_dtypes.float8_e4m3fn)``, but with every rounding mode, saturation,
+    stochastic rounding and exact float64 sources. Keyword arguments as in :func:`encode`.
+
+    Raises:
+        ValueError: ml_dtypes has no dtype for ``fmt``.
+    """
+    dt = ml_dtype(fmt)
+    codes = encode(x, fmt, rounding, **kwargs)
+    return np.asarray(codes).view(dt)[()] if np.ndim(codes) == 0 else codes.view(dt)
+
+
+def set_num_threads(n: int) -> None:
+    """Threads for the C++ kernels (0: OpenMP's default). Results do not depend on it."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n: expected a non-negative integer, got {n!r}")
+    _core.set_num_threads(int(n))
+
+
+def get_num_threads() -> int:
+    """Threads the C++ kernels use."""
+    return int(_core.get_num_threads())
+
+
