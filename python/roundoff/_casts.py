@@ -17,15 +17,13 @@ _UINT_FOR_SIZE = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
     """The input as (codes array, its format, whether it was a scalar). Values are taken exactly."""
-    scalar = not isinstance(x, np.ndarray) and (
-        isinstance(x, (numbers.Number, np.generic)) or np.ndim(x) == 0
-    )
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name}: expected numbers, got {type(x).__name__}")
     try:
         a = np.asarray(x)
     except (ValueError, TypeError) as exc:
         raise TypeError(f"{name}: cannot be read as a numeric array ({exc})") from None
+    scalar = not isinstance(x, np.ndarray) and a.ndim == 0
     fmt = DTYPE_FORMATS.get(a.dtype)
     if fmt is not None:
         return a.view(_UINT_FOR_SIZE[a.dtype.itemsize]), fmt, scalar
@@ -41,11 +39,11 @@ def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
 
 def _codes(codes: ArrayLike, fmt: Format, name: str = "codes") -> Tuple[np.ndarray, bool]:
     """Validated codes of fmt in fmt's code dtype."""
-    scalar = not isinstance(codes, np.ndarray) and np.ndim(codes) == 0
     try:
         a = np.asarray(codes)
     except (ValueError, TypeError) as exc:
         raise TypeError(f"{name}: cannot be read as an integer array ({exc})") from None
+    scalar = not isinstance(codes, np.ndarray) and a.ndim == 0
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer codes, got dtype {a.dtype}")
     want = fmt.code_dtype

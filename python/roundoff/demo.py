@@ -1,0 +1,66 @@
+"""The main job for now: a short tour of formats, exact casts and stochastic rounding."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import roundoff as ro
+
+from .cli import formats_table
+
+
+def _section(title: str) -> None:
+    print(f"\n== {title} " + "=" * max(0, 70 - len(title)))
+
+
+def run() -> None:
+    """Print the demonstration."""
+    import ml_dtypes
+
+    _section("Formats (roundoff formats)")
+    print(formats_table([ro.format(n) for n in ("e4m3", "e5m2", "e4m3fnuz", "bf16", "fp16",
+                                                "tf32", "e2m1", "e8m0")]))
+
+    _section("One value, every rounding mode: 0.3 -> E4M3")
+    for mode in ro.MODES[:-1]:
+        code = int(ro.encode(0.3, "e4m3", mode))
+        print(f"  {mode:13s} code 0x{code:02X} = {float(ro.decode(code, 'e4m3', np.float64))}")
+
+    _section("The E4M3 overflow edge (464 ties to even 448; just above is NaN)")
+    for v in (448.0, 464.0, 464.0625, 1e6):
+        plain = int(ro.encode(v, "e4m3"))
+        sat = int(ro.encode(v, "e4m3", saturate=True))
+        print(f"  {v:>10}: non-saturating 0x{plain:02X}, saturating (cvt.satfinite) 0x{sat:02X}")
+
+    _section("Exact from float64: no double rounding through float32")
+    x = -431.99999999999994
+    ours = float(ro.quantize(x, "e4m3"))
+    via32 = float(np.array([x]).astype(ml_dtypes.float8_e4m3fn)[0])
+    print(f"  {x!r} -> E4M3: roundoff {ours}, ml_dtypes astype (via float32) {via32}")
+    print(f"  exact neighbours are -416 and -448; the midpoint -432 is not reached, so -416.")
+
+    _section("Stochastic rounding is unbiased: 1.0 + 1e-3, a thousand times, in BF16")
+    rne, sr = np.float64(1.0), np.float64(1.0)
+    for step in range(1000):
+        rne = ro.quantize(rne + 1e-3, "bf16")
+        sr = ro.quantize(sr + 1e-3, "bf16", "stochastic", seed=step)
+    print(f"  exact 2.0; nearest-even stays at {float(rne)}; stochastic reaches {float(sr)}")
+
+    _section("Reproducible stochastic rounding: the same seed, any thread count")
+    y = np.random.default_rng(0).standard_normal(1 << 20).astype(np.float32)
+    ro.set_num_threads(1)
+    a = ro.encode(y, "e5m2", "sr", seed=42)
+    ro.set_num_threads(2)
+    b = ro.encode(y, "e5m2", "sr", seed=42)
+    ro.set_num_threads(0)
+    mean_err = float(np.mean(ro.decode(a, "e5m2", np.float64) - y))
+    print(f"  1 thread == 2 threads: {bool(np.array_equal(a, b))}; "
+          f"mean error {mean_err:+.2e} (nearest-even: "
+          f"{float(np.mean(ro.quantize(y, 'e5m2').astype(np.float64) - y)):+.2e})")
+    rb = np.zeros(4, np.uint32)
+    print(f"  rbits=0 equals toward_zero: "
+          f"{bool(np.array_equal(ro.encode(y[:4], 'e5m2', 'sr', rbits=rb), ro.encode(y[:4], 'e5m2', 'rtz')))}")
+
+    _section("Interop: ml_dtypes arrays in and out")
+    arr = ro.astype(np.array([0.1, 1.0, 300.0]), "e4m3", "up")
+    print(f"  astype(..., 'e4m3', 'up') -> {arr!r}")

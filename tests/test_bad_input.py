@@ -1,0 +1,122 @@
+"""Bad input gets a clear exception naming the argument; nothing crashes (fuzzed)."""
+
+import ml_dtypes
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import roundoff as ro
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: ro.encode(np.array(["a"]), "e4m3"), TypeError, "^x"),
+        (lambda: ro.encode("1.0", "e4m3"), TypeError, "^x"),
+        (lambda: ro.encode(np.array([1 + 2j]), "e4m3"), TypeError, "^x"),
+        (lambda: ro.encode(np.array([object()]), "e4m3"), TypeError, "^x"),
+        (lambda: ro.encode(np.array([1], np.longdouble), "e4m3"), TypeError, "^x"),
+        (lambda: ro.encode([[1.0], [2.0, 3.0]], "e4m3"), TypeError, "^x"),
+        (lambda: ro.encode(np.array([2**60 + 1]), "e4m3"), ValueError, "^x"),
+        (lambda: ro.encode(1.0, "e9m9"), ValueError, "^fmt"),
+        (lambda: ro.encode(1.0, "e4m3", "banker"), ValueError, "^rounding"),
+        (lambda: ro.encode(1.0, "e4m3", 3), TypeError, "^rounding"),
+        (lambda: ro.encode(1.0, "e4m3", "sr", sr_bits=0), ValueError, "^sr_bits"),
+        (lambda: ro.encode(1.0, "e4m3", "sr", sr_bits=33), ValueError, "^sr_bits"),
+        (lambda: ro.encode(1.0, "e4m3", "sr", seed=-1), ValueError, "^seed"),
+        (lambda: ro.encode(1.0, "e4m3", "sr", seed=2**64), ValueError, "^seed"),
+        (lambda: ro.encode(1.0, "e4m3", "sr", seed=1.5), TypeError, "^seed"),
+        (lambda: ro.encode([1.0, 2.0], "e4m3", "sr", rbits=[1]), ValueError, "^rbits"),
+        (lambda: ro.encode([1.0], "e4m3", "sr", rbits=[1.0]), TypeError, "^rbits"),
+        (lambda: ro.encode([1.0], "e4m3", "sr", sr_bits=4, rbits=[16]), ValueError, "^rbits"),
+        (lambda: ro.encode([1.0], "e4m3", "sr", rbits=[-1]), ValueError, "^rbits"),
+        (lambda: ro.encode([1.0], "e4m3", "rne", rbits=[1]), ValueError, "^rbits"),
+        (lambda: ro.encode(1.0, "e4m3", saturate="yes"), TypeError, "^saturate"),
+        (lambda: ro.decode([256], "e4m3"), ValueError, "^codes"),
+        (lambda: ro.decode([-1], "e4m3"), ValueError, "^codes"),
+        (lambda: ro.decode([16], "e2m1"), ValueError, "^codes"),
+        (lambda: ro.decode([1.0], "e4m3"), TypeError, "^codes"),
+        (lambda: ro.decode([1], "e4m3", np.int32), TypeError, "^dtype"),
+        (lambda: ro.convert([1 << 16], "bf16", "e4m3"), ValueError, "^codes"),
+        (lambda: ro.astype([1.0], "tf32"), ValueError, "^fmt"),
+        (lambda: ro.set_num_threads(-1), ValueError, "^n"),
+    ],
+)
+def test_clear_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_empty_arrays():
+    for shape in [(0,), (3, 0), (0, 2, 5)]:
+        out = ro.encode(np.empty(shape, np.float32), "e4m3", "sr")
+        assert out.shape == shape and out.dtype == np.uint8
+        assert ro.decode(np.empty(shape, np.uint16), "bf16").shape == shape
+        assert ro.quantize(np.empty(shape), "bf16").dtype == np.float64
+
+
+def test_inputs_are_never_modified():
+    x = np.linspace(-500, 500, 1001)
+    x_copy = x.copy()
+    r = np.arange(1001, dtype=np.uint32)
+    r_copy = r.copy()
+    ro.encode(x, "e4m3", "sr", rbits=r)
+    ro.quantize(x, "bf16")
+    c = ro.encode(x, "e5m2")
+    c_copy = c.copy()
+    ro.decode(c, "e5m2")
+    ro.convert(c, "e5m2", "e4m3")
+    assert np.array_equal(x, x_copy) and np.array_equal(r, r_copy) and np.array_equal(c, c_copy)
+
+
+def test_readonly_inputs_work():
+    x = np.arange(10, dtype=np.float32)
+    x.setflags(write=False)
+    assert np.array_equal(ro.quantize(x, "e4m3"), x)
+
+
+formats = st.sampled_from(sorted(ro.FORMATS) + ["e4m3", "bf16"])
+modes = st.sampled_from(list(ro.MODES) + ["rne", "sr"])
+dtypes = st.sampled_from([np.float16, np.float32, np.float64, ml_dtypes.bfloat16,
+                          ml_dtypes.float8_e4m3fn, np.int32, np.uint8, np.bool_])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.binary(min_size=0, max_size=64),
+    dtype=dtypes,
+    fmt=formats,
+    mode=modes,
+    saturate=st.booleans(),
+    flush=st.booleans(),
+    sr_bits=st.integers(-2, 40),
+    seed=st.integers(-5, 2**65),
+)
+def test_fuzz_bindings_never_crash(raw, dtype, fmt, mode, saturate, flush, sr_bits, seed):
+    """Arbitrary bytes as any dtype through every entry point: a result or a clear exception."""
+    dt = np.dtype(dtype)
+    x = np.frombuffer(raw[: len(raw) // dt.itemsize * dt.itemsize], dtype=dt)
+    try:
+        codes = ro.encode(x, fmt, mode, saturate=saturate, flush_subnormals=flush,
+                          sr_bits=sr_bits, seed=seed)
+    except (ValueError, TypeError):
+        return
+    assert codes.shape == x.shape
+    back = ro.decode(codes, fmt, np.float64)
+    assert back.shape == x.shape
+    again = ro.convert(codes, fmt, "e5m2", mode, seed=0)
+    assert again.shape == x.shape
+
+
+@settings(max_examples=200, deadline=None)
+@given(codes=st.lists(st.integers(-(2**70), 2**70), max_size=8), fmt=formats)
+def test_fuzz_codes(codes, fmt):
+    f = ro.format(fmt)
+    try:
+        out = ro.decode(np.array(codes, dtype=object).astype(np.int64) if codes and
+                        max(abs(c) for c in codes) < 2**62 else codes, f)
+    except (ValueError, TypeError, OverflowError):
+        return
+    assert out.shape == (len(codes),)
+    assert all(0 <= c < 2**f.bits for c in codes)

@@ -1,0 +1,113 @@
+"""One test per known trap, named after the bug class it pins."""
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import roundoff as ro
+
+
+def test_double_rounding_float64_through_float32():
+    # ml_dtypes PR #401: float64 narrowed to float32 first rounds -431.99999999999994 to -432,
+    # a tie that then goes to -448. The exact value is below the midpoint: -416.
+    x = -431.99999999999994
+    assert float(ro.quantize(x, "e4m3")) == -416.0
+    assert float(np.array([x]).astype(ml_dtypes.float8_e4m3fn)[0]) == -448.0  # the trap
+    # 1.0625 + 2^-40 is just above the 1.0/1.125 midpoint; float32 cannot hold it.
+    assert float(ro.quantize(1.0625 + 2.0**-40, "e4m3")) == 1.125
+    assert float(ro.quantize(1.0625, "e4m3")) == 1.0  # the tie itself goes to even
+
+
+def test_double_rounding_bf16_from_float64():
+    x = 1.0 + 2.0**-8 + 2.0**-30  # above the bf16 midpoint; float32 rounds it onto the tie
+    assert float(ro.quantize(x, "bf16")) == 1.0 + 2.0**-7
+    assert float(np.float32(x)) == 1.0 + 2.0**-8
+
+
+def test_ties_away_mistaken_for_ties_even():
+    # QPyTorch #23 / microxcaling: "nearest" must mean ties-to-even unless asked otherwise.
+    assert float(ro.quantize(1.0 + 2.0**-11, "fp16")) == 1.0
+    assert float(ro.quantize(1.0 + 2.0**-11, "fp16", "nearest_away")) == 1.0 + 2.0**-10
+    assert float(ro.quantize(4.25, "e4m3")) == 4.0  # ml_dtypes #221: a tie, even is 4
+    assert float(ro.quantize(9.0, "e5m2")) == 8.0   # Triton #5925
+
+
+def test_e4m3_overflow_edge():
+    codes = ro.encode([448.0, 464.0, 464.0 + 2.0**-40, 479.0, 480.0, 1e30, np.inf], "e4m3")
+    assert codes.tolist() == [0x7E, 0x7E, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F]
+    sat = ro.encode([464.0 + 2.0**-40, 1e30, np.inf, -np.inf], "e4m3", saturate=True)
+    assert sat.tolist() == [0x7E, 0x7E, 0x7E, 0xFE]
+    assert int(ro.encode(-500.0, "e4m3")) == 0xFF  # NaN keeps the sign on overflow
+    assert int(ro.encode(500.0, "e4m3", "toward_zero")) == 0x7E  # IEEE: RZ never overflows
+
+
+def test_e5m2_overflow_edge():
+    assert ro.encode([57344.0, 61439.99, 61440.0], "e5m2").tolist() == [0x7B, 0x7B, 0x7C]
+    assert ro.encode([61440.0, -np.inf], "e5m2", saturate=True).tolist() == [0x7B, 0xFB]
+    assert int(ro.encode(1e9, "e5m2", "down")) == 0x7B
+    assert int(ro.encode(-1e9, "e5m2", "down")) == 0xFC
+    assert int(ro.encode(-1e9, "e5m2", "up")) == 0xFB
+
+
+def test_fnuz_negative_zero():
+    # onnx PR #5764: tiny negatives must become +0, never the NaN code 0x80.
+    codes = ro.encode([-0.0, -1e-30, -2.0**-12], "e4m3fnuz")
+    assert codes.tolist() == [0x00, 0x00, 0x00]
+    assert int(ro.encode(-2.0**-12, "e4m3fnuz", "down")) == 0x81  # -min_subnormal
+    assert int(ro.encode(np.nan, "e4m3fnuz")) == 0x80
+    assert float(ro.decode(0x80, "e4m3fnuz")) != float(ro.decode(0x80, "e4m3fnuz"))  # NaN
+
+
+def test_bf16_nan_payload_in_low_bits_stays_nan():
+    # Bit tricks that truncate 0x7F800001 give Inf; a NaN must stay NaN.
+    x = np.array([0x7F800001, 0xFF800001], np.uint32).view(np.float32)
+    assert ro.encode(x, "bf16").tolist() == [0x7FC0, 0x7FC0]
+    assert ro.encode(x, "bf16", "sr", seed=1).tolist() == [0x7FC0, 0x7FC0]
+
+
+def test_signed_zero_kept():
+    assert ro.encode([-0.0, -1e-30], "e4m3").tolist() == [0x80, 0x80]
+    assert ro.encode([-1e-30], "e4m3", "up").tolist() == [0x80]
+
+
+def test_e8m0_ties_go_up_and_no_zero():
+    # p = 1: the significand is always 1 (odd), ties go to the larger magnitude (ml_dtypes/LLVM)
+    assert ro.encode([1.5, 3.0, 6.0], "e8m0").tolist() == [0x80, 0x81, 0x82]
+    assert ro.encode([0.0, -1.0, np.inf, 1e-45], "e8m0").tolist() == [0xFF, 0xFF, 0xFF, 0x00]
+
+
+def test_e8m0_subnormal_source_rounds_to_nearest():
+    # ml_dtypes 0.6.0 rounds every float32 subnormal in (2^-127, 2^-126) up to 2^-126.
+    x = np.array([1.3 * 2.0**-127, 1.6 * 2.0**-127], np.float32)
+    assert ro.encode(x, "e8m0").tolist() == [0x00, 0x01]
+    assert x.astype(ml_dtypes.float8_e8m0fnu).view(np.uint8).tolist() == [0x01, 0x01]
+
+
+def test_subnormal_sticky_bits_not_dropped():
+    # tt-metal #51971: sticky bits lost in the subnormal path broke round-trips.
+    ms = 2.0**-9
+    assert float(ro.quantize(ms * 0.5, "e4m3")) == 0.0  # tie to even zero
+    assert float(ro.quantize(ms * (0.5 + 2.0**-30), "e4m3")) == ms
+    assert float(ro.quantize(ms * 1.5, "e4m3")) == 2 * ms
+
+
+def test_flush_subnormals():
+    ms = 2.0**-9
+    assert float(ro.quantize(3 * ms, "e4m3", flush_subnormals=True)) == 0.0
+    assert int(ro.encode(-3 * ms, "e4m3", flush_subnormals=True)) == 0x80
+    assert float(ro.quantize(2.0**-6, "e4m3", flush_subnormals=True)) == 2.0**-6
+    sub16 = np.array([2.0**-20], np.float16)  # a float16 subnormal input (DAZ)
+    assert float(ro.quantize(sub16, "fp32", flush_subnormals=True)[0]) == 0.0
+
+
+@pytest.mark.parametrize("mode, want", [("nearest_even", 0.0), ("up", 2.0**-6), ("odd", 2.0**-6),
+                                        ("toward_zero", 0.0), ("nearest_away", 0.0)])
+def test_formats_without_subnormals_round_to_zero_or_min_normal(mode, want):
+    f = ro.Format(4, 3, bias=7, nonfinite="nan_all_ones", subnormals=False)
+    assert float(ro.quantize(2.0**-8, f, mode)) == want
+    assert float(ro.quantize(0.75 * 2.0**-6, f)) == 2.0**-6
+
+
+def test_finite_only_formats_saturate():
+    assert ro.encode([7.0, 100.0, np.inf, -np.inf, np.nan], "e2m1").tolist() == [
+        0x7, 0x7, 0x7, 0xF, 0x0]
