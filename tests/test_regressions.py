@@ -111,3 +111,12 @@ def test_formats_without_subnormals_round_to_zero_or_min_normal(mode, want):
 def test_finite_only_formats_saturate():
     assert ro.encode([7.0, 100.0, np.inf, -np.inf, np.nan], "e2m1").tolist() == [
         0x7, 0x7, 0x7, 0xF, 0x0]
+
+
+def test_non_native_byte_order_is_read_by_value():
+    # The core reads raw bytes; big-endian inputs must be converted, not reinterpreted.
+    x = np.array([1.5, -0.3, 448.0], ">f4")
+    assert np.array_equal(ro.encode(x, "e4m3"), ro.encode(x.astype("<f4"), "e4m3"))
+    assert ro.decode(np.array([0x3F80], ">u2"), "bf16").tolist() == [1.0]
+    r = np.array([0, 2**31], ">u4")
+    assert ro.encode([1 + 2.0**-8] * 2, "bf16", "sr", rbits=r).tolist() == [0x3F80, 0x3F81]

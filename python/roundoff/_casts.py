@@ -15,6 +15,11 @@ ArrayLike = Any
 _UINT_FOR_SIZE = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
+def _native(a: np.ndarray) -> np.ndarray:
+    """The array in native byte order (the C++ core reads raw bytes)."""
+    return a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
+
+
 def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
     """The input as (codes array, its format, whether it was a scalar). Values are taken exactly."""
     if isinstance(x, (str, bytes)):
@@ -24,6 +29,7 @@ def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
     except (ValueError, TypeError) as exc:
         raise TypeError(f"{name}: cannot be read as a numeric array ({exc})") from None
     scalar = not isinstance(x, np.ndarray) and a.ndim == 0
+    a = _native(a)
     fmt = DTYPE_FORMATS.get(a.dtype)
     if fmt is not None:
         return a.view(_UINT_FOR_SIZE[a.dtype.itemsize]), fmt, scalar
@@ -44,6 +50,7 @@ def _codes(codes: ArrayLike, fmt: Format, name: str = "codes") -> Tuple[np.ndarr
     except (ValueError, TypeError) as exc:
         raise TypeError(f"{name}: cannot be read as an integer array ({exc})") from None
     scalar = not isinstance(codes, np.ndarray) and a.ndim == 0
+    a = _native(a)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer codes, got dtype {a.dtype}")
     want = fmt.code_dtype
@@ -61,6 +68,7 @@ def _rbits(rbits: ArrayLike, shape: Tuple[int, ...], sr_bits: int) -> np.ndarray
         raise TypeError(f"rbits: cannot be read as an integer array ({exc})") from None
     if r.dtype.kind not in "iu":
         raise TypeError(f"rbits: expected unsigned integers, got dtype {r.dtype}")
+    r = _native(r)
     if r.shape != tuple(shape):
         raise ValueError(f"rbits: shape {r.shape} does not match the input's {tuple(shape)}")
     if r.dtype.kind == "u" and r.dtype.itemsize <= 4 and 8 * r.dtype.itemsize <= sr_bits:
