@@ -15,13 +15,8 @@ ArrayLike = Any
 _UINT_FOR_SIZE = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
-def _native(a: np.ndarray) -> np.ndarray:
-    """The array in native byte order (the C++ core reads raw bytes)."""
-    return a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
-
-
-def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
-    """The input as (codes array, its format, whether it was a scalar). Values are taken exactly."""
+def _as_array(x: ArrayLike, name: str) -> Tuple[np.ndarray, bool]:
+    """x as a native-byte-order array (the C++ core reads raw bytes), and whether x was a scalar."""
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name}: expected numbers, got {type(x).__name__}")
     try:
@@ -29,7 +24,12 @@ def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
     except (ValueError, TypeError) as exc:
         raise TypeError(f"{name}: cannot be read as a numeric array ({exc})") from None
     scalar = not isinstance(x, np.ndarray) and a.ndim == 0
-    a = _native(a)
+    return (a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))), scalar
+
+
+def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
+    """The input as (codes array, its format, whether it was a scalar). Values are taken exactly."""
+    a, scalar = _as_array(x, name)
     fmt = DTYPE_FORMATS.get(a.dtype)
     if fmt is not None:
         return a.view(_UINT_FOR_SIZE[a.dtype.itemsize]), fmt, scalar
@@ -45,12 +45,7 @@ def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
 
 def _codes(codes: ArrayLike, fmt: Format, name: str = "codes") -> Tuple[np.ndarray, bool]:
     """Validated codes of fmt in fmt's code dtype."""
-    try:
-        a = np.asarray(codes)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"{name}: cannot be read as an integer array ({exc})") from None
-    scalar = not isinstance(codes, np.ndarray) and a.ndim == 0
-    a = _native(a)
+    a, scalar = _as_array(codes, name)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer codes, got dtype {a.dtype}")
     want = fmt.code_dtype
@@ -62,13 +57,9 @@ def _codes(codes: ArrayLike, fmt: Format, name: str = "codes") -> Tuple[np.ndarr
 
 
 def _rbits(rbits: ArrayLike, shape: Tuple[int, ...], sr_bits: int) -> np.ndarray:
-    try:
-        r = np.asarray(rbits)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"rbits: cannot be read as an integer array ({exc})") from None
+    r, _ = _as_array(rbits, "rbits")
     if r.dtype.kind not in "iu":
         raise TypeError(f"rbits: expected unsigned integers, got dtype {r.dtype}")
-    r = _native(r)
     if r.shape != tuple(shape):
         raise ValueError(f"rbits: shape {r.shape} does not match the input's {tuple(shape)}")
     if r.dtype.kind == "u" and r.dtype.itemsize <= 4 and 8 * r.dtype.itemsize <= sr_bits:
