@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -46,6 +45,8 @@ def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
 def _codes(codes: ArrayLike, fmt: Format, name: str = "codes") -> Tuple[np.ndarray, bool]:
     """Validated codes of fmt in fmt's code dtype."""
     a, scalar = _as_array(codes, name)
+    if a.size == 0 and not isinstance(codes, np.ndarray):
+        a = a.astype(fmt.code_dtype)  # [] reads as float64
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer codes, got dtype {a.dtype}")
     want = fmt.code_dtype

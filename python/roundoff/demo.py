@@ -37,7 +37,7 @@ def run() -> None:
     ours = float(ro.quantize(x, "e4m3"))
     via32 = float(np.array([x]).astype(ml_dtypes.float8_e4m3fn)[0])
     print(f"  {x!r} -> E4M3: roundoff {ours}, ml_dtypes astype (via float32) {via32}")
-    print(f"  exact neighbours are -416 and -448; the midpoint -432 is not reached, so -416.")
+    print("  exact neighbours are -416 and -448; the midpoint -432 is not reached, so -416.")
 
     _section("Stochastic rounding is unbiased: 1.0 + 1e-3, a thousand times, in BF16")
     rne, sr = np.float64(1.0), np.float64(1.0)
