@@ -84,10 +84,10 @@ py::array_t<uint32_t> philox_words(uint64_t seed, uint64_t first, uint64_t n) {
 }
 
 py::tuple philox_block(py::tuple ctr, py::tuple key) {
-  Philox4x32 c{{ctr[0].cast<uint32_t>(), ctr[1].cast<uint32_t>(), ctr[2].cast<uint32_t>(),
-                ctr[3].cast<uint32_t>()}};
-  const Philox4x32 r = philox4x32_10(c, key[0].cast<uint32_t>(), key[1].cast<uint32_t>());
-  return py::make_tuple(r.v[0], r.v[1], r.v[2], r.v[3]);
+  uint32_t v[4] = {ctr[0].cast<uint32_t>(), ctr[1].cast<uint32_t>(), ctr[2].cast<uint32_t>(),
+                   ctr[3].cast<uint32_t>()};
+  philox4x32_10<Lanes<uint32_t, 1>>(v, key[0].cast<uint32_t>(), key[1].cast<uint32_t>());
+  return py::make_tuple(v[0], v[1], v[2], v[3]);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ namespace roundoff {
 namespace {
 
 constexpr size_t kTile = 4096;  // a multiple of 4: Philox blocks never straddle two tiles
+constexpr int kVectorBytes = 32;  // one AVX2 register per lane set
 
 size_t element_count(const StridedView& v) {
   size_t n = 1;
@@ -77,6 +78,7 @@ void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req
   Dst* dst = static_cast<Dst*>(dst_raw);
   const bool use_rbits = M == Rounding::stochastic;
   const bool direct = src.contiguous;
+  const bool narrow = fits_32bit_lanes(req.from, req.to);
   // Small arrays stay on the calling thread: forking costs more than it saves.
   const int nthreads = tiles >= 4 ? std::max(1, threads) : 1;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
@@ -95,14 +97,19 @@ void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req
       if (rbits) {
         gather_rbits(*rbits, first, count, bits_buf);
       } else {
-        philox_bits(req.seed, first, count, bits_buf);
-        const int drop = 32 - req.policy.sr_bits;  // the top R bits of each word
-        for (size_t i = 0; i < count; ++i) bits_buf[i] >>= drop;
+        philox_bits(req.seed, first, count, bits_buf, 32 - req.policy.sr_bits);  // top R bits
       }
       r = bits_buf;
     }
-    convert_span<M, Src, Dst>(s, dst + first, count, req.from, req.to, req.policy,
-                              req.flush_inputs, r);
+    if constexpr (sizeof(Src) <= 4 && sizeof(Dst) <= 4) {
+      if (narrow) {
+        convert_span<M, uint32_t, kVectorBytes / 4>(s, dst + first, count, req.from, req.to,
+                                                    req.policy, req.flush_inputs, r);
+        continue;
+      }
+    }
+    convert_span<M, uint64_t, kVectorBytes / 8>(s, dst + first, count, req.from, req.to,
+                                                req.policy, req.flush_inputs, r);
   }
 }
 

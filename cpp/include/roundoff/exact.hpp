@@ -1,71 +1,71 @@
-// An exact value: sign, integer significand, exponent, sticky bit; unpacked from a format's code.
+// An exact value in lanes: sign, significand aligned at a fixed bit, exponent, sticky bit;
+// unpacked from a format's codes.
 #pragma once
 #include <cstdint>
-#include <type_traits>
 
 #include "roundoff/format.hpp"
+#include "roundoff/lanes.hpp"
 
 namespace roundoff {
 
-// value = (-1)^neg * sig * 2^exp (+ a nonzero amount below sig's last bit iff sticky).
-// msb is the exponent of the leading bit: 2^msb <= |value| < 2^(msb+1) for finite nonzero values.
-// is_nan wins over is_inf and is_zero; sig/exp/msb mean something only when none is set.
-// (Separate flags, not a class enum: compilers thread a chain of tests on one enum into
-// a many-way branch that stops loops from vectorising.)
-template <class UInt>
+// value = (-1)^neg * sig * 2^(msb - P) (+ a nonzero amount below sig's last bit iff sticky),
+// P = L::W - 3 the significand's top bit: sig < 2^(P+1). Two spare bits on top let the rounding
+// routine add a rounding bias without overflow.
+// Normalised: sig >= 2^P, so msb is the exponent of the leading bit. A value may also be left
+// unnormalised (sig < 2^P, value < 2^msb) when msb < the target's emin, or msb = emin and the
+// target has subnormals: there the quantum does not depend on the exact binade.
+// is_nan wins over is_inf and is_zero; sig/msb mean something only when none is set.
+template <class L>
 struct Exact {
-  UInt sig;
-  int exp;
-  int msb;
-  bool neg;
-  bool sticky;
-  bool is_nan;
-  bool is_inf;
-  bool is_zero;
+  typename L::U sig;
+  typename L::S msb;
+  typename L::M neg;
+  typename L::M sticky;
+  typename L::M is_nan;
+  typename L::M is_inf;
+  typename L::M is_zero;
 };
 
-// Index of the highest set bit (x != 0), by binary search with selects: no loop and no
-// data-dependent branch, so that loops calling it vectorise.
-template <int Step, class UInt>
-ROUNDOFF_HD inline int msb_search(UInt x, int r) {
-  if constexpr (Step == 0) {
-    return r;
-  } else {
-    const bool hi = (x >> Step) != 0;
-    return msb_search<Step / 2, UInt>(hi ? UInt(x >> Step) : x, r + (hi ? Step : 0));
-  }
-}
-template <class UInt>
-ROUNDOFF_HD inline int msb_index(UInt x) {
-  return msb_search<int(sizeof(UInt)) * 4, UInt>(x, 0);
+template <class L>
+constexpr int sig_top = L::W - 3;  // P above
+
+// Unpack codes of format F. With flush_inputs (DAZ), subnormal codes are taken as signed zeros.
+// normalize: find the leading bit of subnormal codes, as a target T needs iff
+// needs_normalized(F, T); otherwise they stay unnormalised at msb = F.emin.
+ROUNDOFF_HD ROUNDOFF_INLINE bool needs_normalized(const FormatInfo& F, const FormatInfo& T) {
+  return F.emin > T.emin || (F.emin == T.emin && !T.f.subnormals);
 }
 
-// Unpack a code of format F. With flush_inputs (DAZ), subnormal codes are taken as signed zeros.
-template <class UInt, class Code>
-ROUNDOFF_HD inline Exact<UInt> unpack(Code code, const FormatInfo& F, bool flush_inputs) {
-  // One integer width for the whole computation (mixed widths stop vectorisation).
-  const UInt c = UInt(code);
-  const UInt mag = c & UInt(F.mag_mask);
-  const int field = int(mag >> F.f.man_bits);
-  const UInt frac = mag & UInt(F.man_mask);
-  const int all_ones = (1 << F.f.exp_bits) - 1;
-  Exact<UInt> e;
-  e.neg = (c & UInt(F.sign_bit)) != 0;
-  e.sticky = false;
-  const NonFinite nf = F.f.nonfinite;
-  const bool nan = ((nf == NonFinite::ieee) & (field == all_ones) & (frac != 0)) |
-                   ((nf == NonFinite::nan_all_ones) & (mag == UInt(F.mag_mask))) |
-                   ((nf == NonFinite::nan_neg_zero) & (c == UInt(F.sign_bit)));
-  const bool inf = (nf == NonFinite::ieee) & (field == all_ones) & (frac == 0);
-  const bool sub_field = F.f.has_zero & (field == 0);
-  const bool zero = sub_field & ((frac == 0) | flush_inputs | !F.f.subnormals);
-  const bool normal = !sub_field;
-  e.sig = normal ? UInt(frac | (UInt(1) << F.f.man_bits)) : frac;
-  e.exp = (normal ? field : 1) - F.f.bias - F.f.man_bits;
-  e.msb = normal ? field - F.f.bias : e.exp + msb_index<UInt>(frac | UInt(1));
-  e.is_nan = nan;
-  e.is_inf = inf;
-  e.is_zero = zero;
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> unpack(typename L::U c, const FormatInfo& F, bool flush_inputs,
+                                   bool normalize) {
+  using U = typename L::U;
+  using S = typename L::S;
+  using M = typename L::M;
+  constexpr int P = sig_top<L>;
+  const int man = F.f.man_bits;
+  const U mag = c & L::u(F.mag_mask);
+  const U field = mag >> L::u(man);
+  const U frac = mag & L::u(F.man_mask);
+  Exact<L> e;
+  e.neg = (c & L::u(F.sign_bit)) != L::u(0);
+  e.sticky = L::mask(false);
+  e.is_nan = (L::to_s(mag) > L::s(F.max_non_nan)) |
+             ((c == L::u(F.sign_bit)) & L::mask(F.f.nonfinite == NonFinite::nan_neg_zero));
+  e.is_inf = (mag == L::u(F.inf_code)) & L::mask(F.has_inf);
+  const M sub_field = (field == L::u(0)) & L::mask(F.f.has_zero);
+  e.is_zero = ((mag == L::u(0)) & L::mask(F.f.has_zero)) |
+              (sub_field & L::mask(flush_inputs || !F.f.subnormals));
+  // Normal: the implicit bit and msb = field - bias; subnormal: msb = emin (field 1).
+  U sig = (frac | (sub_field ? L::u(0) : L::u(uint64_t{1} << man))) << L::u(P - man);
+  S msb = L::to_s(lane_max(field, L::u(F.lowest_field))) - L::s(F.f.bias);
+  if (normalize) {
+    const S lead = L::msb_index(frac | L::u(1));
+    sig = sub_field ? U(frac << L::to_u(L::s(P) - lead)) : sig;
+    msb = sub_field ? S(lead + L::s(F.emin - man)) : msb;
+  }
+  e.sig = sig;
+  e.msb = msb;
   return e;
 }
 

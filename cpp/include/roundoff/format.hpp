@@ -7,6 +7,15 @@
 #else
 #define ROUNDOFF_HD
 #endif
+// For the element computations: a loop over lanes must see them whole to keep values in
+// registers (in a unit with many instantiations GCC's inlining budget runs out otherwise).
+#if defined(__CUDACC__)
+#define ROUNDOFF_INLINE __forceinline__
+#elif defined(__GNUC__)
+#define ROUNDOFF_INLINE inline __attribute__((always_inline))
+#else
+#define ROUNDOFF_INLINE inline
+#endif
 
 namespace roundoff {
 
@@ -41,12 +50,13 @@ struct FormatInfo {
   uint64_t max_code;   // largest finite magnitude code
   uint64_t inf_code;   // +Inf (valid iff has_inf)
   uint64_t nan_code;   // canonical NaN (valid iff has_nan)
+  uint64_t max_non_nan;  // largest magnitude code that is not NaN (mag_mask when all are numbers)
   bool has_inf;
   bool has_nan;
   bool signed_zero;    // -0 is a distinct code
 };
 
-ROUNDOFF_HD inline FormatInfo make_info(const Format& f) {
+ROUNDOFF_HD constexpr FormatInfo make_info(const Format& f) {
   FormatInfo I{};
   I.f = f;
   const int mag_bits = f.exp_bits + f.man_bits;
@@ -79,6 +89,9 @@ ROUNDOFF_HD inline FormatInfo make_info(const Format& f) {
       I.max_code = I.mag_mask;
       break;
   }
+  I.max_non_nan = f.nonfinite == NonFinite::ieee           ? I.inf_code
+                  : f.nonfinite == NonFinite::nan_all_ones ? I.max_code
+                                                           : I.mag_mask;
   I.emax = static_cast<int>(I.max_code >> f.man_bits) - f.bias;
   I.signed_zero = f.is_signed && f.has_zero && f.nonfinite != NonFinite::nan_neg_zero;
   return I;

@@ -1,40 +1,61 @@
 // Counter-based random bits: Philox4x32-10 (Salmon et al., SC'11), keyed by the seed and
 // counted by the element's flat index, so every element's bits are independent of threading.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include "roundoff/format.hpp"
+#include "roundoff/lanes.hpp"
 
 namespace roundoff {
 
-struct Philox4x32 {
-  uint32_t v[4];
-};
+constexpr uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
+constexpr uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
 
-ROUNDOFF_HD inline Philox4x32 philox4x32_10(Philox4x32 ctr, uint32_t k0, uint32_t k1) {
+// Philox4x32-10 of the counters in v (one block per lane), in place.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE void philox4x32_10(typename L::U (&v)[4], uint32_t k0, uint32_t k1) {
+  using U = typename L::U;
   for (int round = 0; round < 10; ++round) {
-    const uint64_t p0 = uint64_t{0xD2511F53u} * ctr.v[0];
-    const uint64_t p1 = uint64_t{0xCD9E8D57u} * ctr.v[2];
-    ctr = Philox4x32{{uint32_t(p1 >> 32) ^ ctr.v[1] ^ k0, uint32_t(p1),
-                      uint32_t(p0 >> 32) ^ ctr.v[3] ^ k1, uint32_t(p0)}};
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
+    const U hi0 = L::mulhi(v[0], kPhiloxM0), lo0 = v[0] * kPhiloxM0;
+    const U hi1 = L::mulhi(v[2], kPhiloxM1), lo1 = v[2] * kPhiloxM1;
+    v[0] = hi1 ^ v[1] ^ k0;
+    v[1] = lo1;
+    v[2] = hi0 ^ v[3] ^ k1;
+    v[3] = lo0;
+    k0 += kPhiloxW0;
+    k1 += kPhiloxW1;
   }
-  return ctr;
 }
 
 // The 32 random bits of element `index` under `seed`: word (index mod 4) of
 // Philox4x32-10(counter = {index/4 low, index/4 high, 0, 0}, key = {seed low, seed high}).
-// Fills out[i] for the elements first..first+n-1; first must be a multiple of 4.
-ROUNDOFF_HD inline void philox_bits(uint64_t seed, uint64_t first, uint64_t n, uint32_t* out) {
+// Fills out[i] with those bits shifted right by `drop` for the elements first..first+n-1;
+// first must be a multiple of 4.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE void philox_lanes(uint64_t block0, uint32_t k0, uint32_t k1, int drop,
+                                     uint32_t* out, size_t words) {
+  using U = typename L::U;
+  const U lane = L::iota();
+  U v[4];
+  v[0] = L::u(uint32_t(block0)) + lane;
+  v[1] = L::u(uint32_t(block0 >> 32)) + L::bit(v[0] < lane);  // carry into the high word
+  v[2] = v[3] = L::u(0);
+  philox4x32_10<L>(v, k0, k1);
+  for (int w = 0; w < 4; ++w) v[w] >>= L::u(drop);
+  L::interleave4(v, out, words);
+}
+
+ROUNDOFF_HD ROUNDOFF_INLINE void philox_bits(uint64_t seed, uint64_t first, uint64_t n, uint32_t* out,
+                                    int drop = 0) {
   const uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
-  const uint64_t blocks = (n + 3) / 4;
-  for (uint64_t b = 0; b < blocks; ++b) {
-    const uint64_t c = first / 4 + b;
-    const Philox4x32 r = philox4x32_10(Philox4x32{{uint32_t(c), uint32_t(c >> 32), 0, 0}}, k0, k1);
-    for (int j = 0; j < 4; ++j) {
-      if (4 * b + j < n) out[4 * b + j] = r.v[j];
-    }
+  uint64_t i = 0;
+#if defined(__GNUC__) && !defined(__CUDA_ARCH__)
+  using V = Lanes<uint32_t, 8>;
+  for (; i + 4 * V::n <= n; i += 4 * V::n) philox_lanes<V>((first + i) / 4, k0, k1, drop, out + i, 4 * V::n);
+#endif
+  for (; i < n; i += 4) {
+    philox_lanes<Lanes<uint32_t, 1>>((first + i) / 4, k0, k1, drop, out + i, n - i < 4 ? n - i : 4);
   }
 }
 

@@ -1,9 +1,8 @@
 // THE rounding routine: an exact value, a target format, a rounding mode (and random bits) -> code.
 // Every op on every device ends here.
 //
-// Written as straight-line code of two-way selects over one integer width (UInt), with the
-// invariant choices precomputed (Specials), to keep it branch-light and a candidate for
-// vectorisation. GCC 12 does not vectorise it yet (an 8-bit/32-bit mask mix remains).
+// Written once over a lane type (lanes.hpp): straight-line selects, no branch on the data, the
+// invariant choices precomputed (Specials), so one body serves SIMD lanes and scalar threads.
 #pragma once
 #include <cstdint>
 
@@ -28,78 +27,68 @@ struct Policy {
   int sr_bits;         // R, 1..32: width of the random integer for stochastic rounding
 };
 
-// Shifts that give 0 instead of undefined behaviour when k >= width (k >= 0).
-template <class UInt>
-ROUNDOFF_HD inline UInt shr(UInt x, int k) {
-  constexpr int W = int(sizeof(UInt)) * 8;
-  return k < W ? UInt(x >> (k & (W - 1))) : UInt(0);
-}
-template <class UInt>
-ROUNDOFF_HD inline UInt shl(UInt x, int k) {
-  constexpr int W = int(sizeof(UInt)) * 8;
-  return k < W ? UInt(x << (k & (W - 1))) : UInt(0);
-}
-
 // Round the finite nonzero |x| to a magnitude code of T; a result above T.max_code means overflow.
 //
-// t is the integer significand of |x| at the quantum 2^q of its target binade. code_lo encodes
-// t * 2^q and code_lo + inc is the next representable magnitude, so a carry out of the significand
-// bumps the exponent field for free (ml_dtypes' trick). Ties and round-to-odd look at the parity of
-// t: for p >= 2 that is the code's last bit; for p = 1 (E8M0) t is 1, so ties go to the larger
+// s is the number of bits of sig below the quantum 2^q of x's target binade: P - man in the normal
+// range, more below it. Rounding adds a bias to sig and drops those s bits (SoftFloat's
+// roundIncrement), and code_lo + t encodes t * 2^q, so a carry out of the significand bumps the
+// exponent field for free (ml_dtypes' trick). Ties and round-to-odd look at the parity of t: for
+// p >= 2 that is the code's last bit; for p = 1 (E8M0) t is 1, so ties go to the larger
 // magnitude, as in ml_dtypes and LLVM APFloat.
 //
 // Stochastic rounding goes away from zero iff r + floor(D * 2^R) >= 2^R, D the discarded fraction.
-// It reads the discarded bits from sig, so callers keep at least R bits of x below the quantum
-// in sig (sticky bits below those do not enter floor(D * 2^R)).
-template <Rounding M, class UInt>
-ROUNDOFF_HD inline UInt round_magnitude(const Exact<UInt>& x, const FormatInfo& T, const Policy& P,
-                                        uint32_t rbits) {
-  constexpr int W = int(sizeof(UInt)) * 8;
+// It reads the discarded bits from sig, so a caller that sets sticky keeps at least R bits of x
+// below the quantum in sig (sticky bits below those do not enter floor(D * 2^R)).
+template <Rounding M, class L>
+ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_magnitude(const Exact<L>& x, const FormatInfo& T,
+                                                 const Policy& P, typename L::U rbits) {
+  using U = typename L::U;
+  using S = typename L::S;
+  constexpr int W = L::W;
   const int man = T.f.man_bits;
-  const int emin = T.emin;
-  // Clamp so that huge exponents (overflow for sure) keep all shift amounts in range.
-  const int msb = x.msb > T.emax + 1 ? T.emax + 1 : x.msb;
-  const bool flushed = !T.f.subnormals & (msb < emin);  // only 0 and 2^emin are candidates
-  const int eq = msb > emin ? msb : emin;
-  const int q = flushed ? emin : eq - man;
-  const int s = q - x.exp;  // number of low bits of sig below the quantum (may be <= 0)
+  const U one = L::u(1);
+  const S emin = L::s(T.emin);
+  // Clamp so that huge exponents (overflow for sure) keep every amount in range.
+  const S msb = lane_min(x.msb, L::s(T.emax + 1));
+  const S below = lane_max(emin - msb, L::s(0));  // binades below the normal range
+  // Without subnormals the quantum below the normal range is 2^emin: results are 0 or 2^emin.
+  const auto flushed = L::mask(!T.f.subnormals) & (below > L::s(0));
+  const S s_exact = L::s(sig_top<L> - man) + below + (flushed ? L::s(man) : L::s(0));
+  // At s = W - 1 the round bit (2^(W-2)) is above sig: every larger s rounds alike. The lanes
+  // are chosen so that s >= 2 (fits_32bit_lanes; 64-bit lanes give s >= 9).
+  const U s = L::to_u(lane_min(s_exact, L::s(W - 1)));
+  const U t = x.sig >> s;
+  const U below_q = (one << s) - one;  // the bits of sig below the quantum
+  const U half_m1 = L::u(~uint64_t{0}) >> (L::u(W + 1) - s);  // half a quantum, minus 1
+  const U sticky = L::bit(x.sticky);
 
-  const UInt t = s <= 0 ? shl<UInt>(x.sig, -s) : shr<UInt>(x.sig, s);
-  // The discarded part as an integer and its half, compared rather than bit-tested: the bit tests
-  // get rewritten into integer-to-bool conversions, which GCC cannot vectorise.
-  const UInt rem = s <= 0 ? UInt(0) : UInt(x.sig - shl<UInt>(t, s));
-  const UInt half = shl<UInt>(UInt(1), s - 1 < 0 ? 0 : s - 1);
-  const bool in_range = (s >= 1) & (s <= W);
-  const bool round_bit = in_range & (rem >= half);
-  const bool sticky = ((rem != 0) & (rem != half)) | x.sticky;  // bits below the round bit
-  const bool inexact = round_bit | sticky;
-  // t's last bit is sig's bit s (none when s < 0); a variable mask keeps it a comparison.
-  const UInt quantum_bit = s < 0 ? UInt(0) : shl<UInt>(UInt(1), s);
-  const bool odd = (x.sig & quantum_bit) != 0;
-
-  bool up;
-  if constexpr (M == Rounding::nearest_even) up = round_bit & (sticky | odd);
-  else if constexpr (M == Rounding::nearest_away) up = round_bit;
-  else if constexpr (M == Rounding::toward_zero) up = false;
-  else if constexpr (M == Rounding::up) up = inexact & !x.neg;
-  else if constexpr (M == Rounding::down) up = inexact & x.neg;
-  else if constexpr (M == Rounding::odd) up = inexact & !odd;
-  else {
+  U rounded;
+  if constexpr (M == Rounding::nearest_even) {
+    rounded = (x.sig + half_m1 + ((t | sticky) & one)) >> s;
+  } else if constexpr (M == Rounding::nearest_away) {
+    rounded = (x.sig + half_m1 + one) >> s;
+  } else if constexpr (M == Rounding::toward_zero) {
+    rounded = t;
+  } else if constexpr (M == Rounding::up || M == Rounding::down) {
+    const auto away = M == Rounding::up ? !x.neg : x.neg;
+    rounded = (x.sig + (away ? U(below_q + sticky) : L::u(0))) >> s;
+  } else if constexpr (M == Rounding::odd) {
+    rounded = t | L::bit(((x.sig & below_q) != L::u(0)) | x.sticky);
+  } else {
+    // floor(D * 2^R): the R bits below the quantum (s >= R), or all s of them moved up (s < R).
     const int R = P.sr_bits;
-    const UInt mask_r = UInt(~UInt(0)) >> (W - R);
-    const UInt above = shr<UInt>(x.sig, s - R) & mask_r;  // s >= R: the R bits below the quantum
-    const UInt within = shl<UInt>(x.sig & UInt((UInt(1) << (s & (W - 1))) - 1), R - s);  // 0<s<R
-    UInt top_r = s >= R ? above : within;
-    top_r = s <= 0 ? UInt(0) : top_r;
-    // r + top_r >= 2^R, without overflowing W bits.
-    up = UInt(rbits) > UInt(mask_r - top_r);
+    const U mask_r = L::u(~uint64_t{0} >> (64 - R));
+    const U deep = x.sig >> L::to_u(lane_min(lane_max(s_exact - L::s(R), L::s(0)), L::s(W - 1)));
+    const U shallow = (x.sig & below_q) << L::to_u(lane_max(L::s(R) - s_exact, L::s(0)));
+    const U top_r = s_exact >= L::s(R) ? U(deep & mask_r) : shallow;
+    rounded = t + L::bit(rbits > mask_r - top_r);  // r + top_r >= 2^R, without overflow
   }
 
-  const UInt code_lo = UInt(UInt(eq - emin + T.lowest_field) << man) + t - (UInt(1) << man);
-  const UInt lo = flushed ? UInt(0) : code_lo;
-  const UInt inc = flushed ? UInt(UInt(1) << man) : UInt(1);
-  const UInt code = lo + (up ? inc : UInt(0));
-  return x.msb > T.emax ? UInt(T.max_code + 1) : code;
+  // code = (field of max(msb, emin)) << man + rounded - the implicit bit: one shift and adds.
+  const uint64_t code_offset = (uint64_t(T.lowest_field - T.emin) << man) - (uint64_t{1} << man);
+  const U code = (L::to_u(lane_max(msb, emin)) << L::u(man)) + rounded + L::u(code_offset);
+  const U code_or_flushed = flushed ? U(rounded << L::u(man)) : code;
+  return x.msb > L::s(T.emax) ? L::u(T.max_code + 1) : code_or_flushed;
 }
 
 // The codes of the special outcomes for a positive and a negative input. They depend only on the
@@ -114,7 +103,7 @@ struct Specials {
 };
 
 template <Rounding M>
-ROUNDOFF_HD inline Specials specials(const FormatInfo& T, const Policy& P) {
+ROUNDOFF_HD ROUNDOFF_INLINE Specials specials(const FormatInfo& T, const Policy& P) {
   Specials S{};
   const bool no_special = !(T.has_inf || T.has_nan);
   S.nan = T.has_nan ? T.nan_code : 0;
@@ -136,25 +125,30 @@ ROUNDOFF_HD inline Specials specials(const FormatInfo& T, const Policy& P) {
 }
 
 // Full encode of an exact value (any class) into a code of T; S = specials<M>(T, P).
-template <Rounding M, class UInt>
-ROUNDOFF_HD inline UInt round_to_code(const Exact<UInt>& x, const FormatInfo& T, const Policy& P,
-                                      const Specials& S, uint32_t rbits) {
-  // Pick the positive or negative variant of an invariant code (a select, not an indexed load).
-  const auto by_sign = [&](const uint64_t (&v)[2]) { return x.neg ? UInt(v[1]) : UInt(v[0]); };
-  UInt mag = round_magnitude<M, UInt>(x, T, P, rbits);
-  const bool below_min = !T.f.has_zero & (x.msb < T.emin);  // no zero (E8M0): clamp to min
-  mag = below_min ? UInt(0) : mag;
-  const bool is_subnormal = (mag < (UInt(1) << T.f.man_bits)) & T.f.has_zero;
-  mag = (P.flush_outputs & is_subnormal) ? UInt(0) : mag;
-  const bool zero_mag = (mag == 0) & T.f.has_zero;
-  UInt finite = zero_mag ? by_sign(S.zero) : UInt(by_sign(S.sign) | mag);
-  finite = mag > UInt(T.max_code) ? by_sign(S.overflow) : finite;
-  finite = (x.neg & !T.f.is_signed) ? UInt(S.nan) : finite;  // unsigned: no negatives
-
-  UInt out = finite;
-  out = x.is_zero ? by_sign(S.zero) : out;
+// Magnitude codes are compared as signed lanes: they stay below 2^(W-1) (see fits_32bit_lanes).
+template <Rounding M, class L>
+ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_to_code(const Exact<L>& x, const FormatInfo& T,
+                                               const Policy& P, const Specials& S,
+                                               typename L::U rbits) {
+  using U = typename L::U;
+  // Pick the positive or negative variant of an invariant code.
+  const auto by_sign = [&](const uint64_t (&v)[2]) { return x.neg ? L::u(v[1]) : L::u(v[0]); };
+  const U zero = L::u(0);
+  U mag = round_magnitude<M, L>(x, T, P, rbits);
+  // No zero (E8M0): below the range clamps to the smallest value, code 0.
+  mag = (L::mask(!T.f.has_zero) & (x.msb < L::s(T.emin))) ? zero : mag;
+  // FTZ: subnormal results become zeros.
+  mag = (L::mask(P.flush_outputs && T.f.has_zero) &
+         (L::to_s(mag) < L::s(int64_t{1} << T.f.man_bits)))
+            ? zero
+            : mag;
+  const U zero_code = by_sign(S.zero);
+  U out = ((mag == zero) & L::mask(T.f.has_zero)) ? zero_code : U(by_sign(S.sign) | mag);
+  out = L::to_s(mag) > L::s(T.max_code) ? by_sign(S.overflow) : out;
+  out = (x.neg & L::mask(!T.f.is_signed)) ? L::u(S.nan) : out;  // unsigned: no negatives
+  out = x.is_zero ? zero_code : out;
   out = x.is_inf ? by_sign(S.inf) : out;
-  out = x.is_nan ? UInt(S.nan) : out;
+  out = x.is_nan ? L::u(S.nan) : out;
   return out;
 }
 

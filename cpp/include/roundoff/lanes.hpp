@@ -1,0 +1,180 @@
+// Lane sets: every element computation (unpack, the rounding routine, Philox) is written once
+// over a lane type L, either one element (Lanes<E, 1>: a CUDA thread, or a CPU loop's tail) or a
+// GCC/Clang vector of N elements (Lanes<E, N>: CPU SIMD). The code is straight-line: comparisons
+// give masks, `m ? a : b` selects, shifts and arithmetic are element-wise. What differs between
+// the two kinds (broadcasts, masks, leading-bit search, loads, stores) lives here.
+//
+// Rules for code written over L: build constants with L::u / L::s / L::mask (a vector may not
+// mix with a scalar of another element type), combine masks with & | !, shift by U amounts.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+#include "roundoff/format.hpp"
+
+namespace roundoff {
+
+template <class E, int N>
+struct Lanes;
+
+// One element. Masks are bool.
+template <class E>
+struct Lanes<E, 1> {
+  using U = E;                         // unsigned lanes: codes, significands
+  using S = std::make_signed_t<E>;     // signed lanes of the same width: exponents
+  using M = bool;                      // result of a comparison
+  static constexpr int n = 1;
+  static constexpr int W = int(sizeof(E)) * 8;
+
+  ROUNDOFF_HD ROUNDOFF_INLINE static U u(uint64_t x) { return U(x); }
+  ROUNDOFF_HD ROUNDOFF_INLINE static S s(int64_t x) { return S(x); }
+  ROUNDOFF_HD ROUNDOFF_INLINE static M mask(bool b) { return b; }
+  ROUNDOFF_HD ROUNDOFF_INLINE static U to_u(S x) { return U(x); }
+  ROUNDOFF_HD ROUNDOFF_INLINE static S to_s(U x) { return S(x); }
+  ROUNDOFF_HD ROUNDOFF_INLINE static U bit(M m) { return U(m); }  // 1 where m holds, else 0
+
+  // Exponent of the leading bit of x (x != 0).
+  ROUNDOFF_HD ROUNDOFF_INLINE static S msb_index(U x) {
+#if defined(__CUDA_ARCH__)
+    if constexpr (W == 64) return S(63 - __clzll((long long)x));
+    else return S(31 - __clz(int(x)));
+#else
+    if constexpr (W == 64) return S(63 - __builtin_clzll(x));
+    else return S(31 - __builtin_clz(x));
+#endif
+  }
+
+  // The high 32 bits of the 64-bit product of 32-bit lanes.
+  ROUNDOFF_HD ROUNDOFF_INLINE static U mulhi(U a, uint32_t b) {
+    static_assert(W == 32, "mulhi is defined on 32-bit lanes");
+    return U((uint64_t(a) * b) >> 32);
+  }
+
+  ROUNDOFF_HD ROUNDOFF_INLINE static U iota() { return U(0); }
+
+  // Writes word w of lane j to out[4 * j + w], the first `count` of them.
+  ROUNDOFF_HD ROUNDOFF_INLINE static void interleave4(const U (&v)[4], uint32_t* out, size_t count) {
+    for (size_t w = 0; w < count; ++w) out[w] = uint32_t(v[w]);
+  }
+
+  // Reads count (<= n) elements of type T, widened or narrowed to U; absent lanes are 0.
+  template <class T>
+  ROUNDOFF_HD ROUNDOFF_INLINE static U load(const T* p, size_t /*count*/) { return U(p[0]); }
+  template <class T>
+  ROUNDOFF_HD ROUNDOFF_INLINE static void store(T* p, U v, size_t /*count*/) { p[0] = T(v); }
+};
+
+#if defined(__GNUC__) && !defined(__CUDA_ARCH__)
+// N elements in a GCC vector. Masks are signed lanes of 0 / -1.
+template <class E, int N>
+struct Lanes {
+  typedef E U __attribute__((vector_size(N * sizeof(E))));
+  typedef std::make_signed_t<E> SE;
+  typedef SE S __attribute__((vector_size(N * sizeof(E))));
+  using M = S;
+  static constexpr int n = N;
+  static constexpr int W = int(sizeof(E)) * 8;
+
+  ROUNDOFF_INLINE static U u(uint64_t x) { return U{} + E(x); }
+  ROUNDOFF_INLINE static S s(int64_t x) { return S{} + SE(x); }
+  ROUNDOFF_INLINE static M mask(bool b) { return S{} - SE(b); }
+  ROUNDOFF_INLINE static U to_u(S x) { return (U)x; }
+  ROUNDOFF_INLINE static S to_s(U x) { return (S)x; }
+  ROUNDOFF_INLINE static U bit(M m) { return U{} - (U)m; }
+
+  // Exponent of the leading bit of x, for 0 < x < 2^min(W-1, 52) (mantissa fields): read from
+  // the exponent of x converted to a float, a few instructions where a search takes a dozen.
+  ROUNDOFF_INLINE static S msb_index(U x) {
+    if constexpr (W == 32) {
+      typedef float F __attribute__((vector_size(N * sizeof(float))));
+      const F f = __builtin_convertvector((S)x, F);
+      S e;
+      std::memcpy(&e, &f, sizeof e);
+      e = (e >> 23) - 127;
+      // The conversion rounds to 24 bits and may carry into the next binade: step back then.
+      return e + (S)((x >> (U)e) == 0);
+    } else {
+      // x + 2^52 is exact in a double; subtracting 2^52 leaves x, exactly, in a double.
+      typedef double F __attribute__((vector_size(N * sizeof(double))));
+      const U magic = u(0x4330000000000000ull);
+      F f;
+      const U biased = x | magic;
+      std::memcpy(&f, &biased, sizeof f);
+      F two52;
+      std::memcpy(&two52, &magic, sizeof two52);
+      f -= two52;
+      S e;
+      std::memcpy(&e, &f, sizeof e);
+      return (e >> 52) - 1023;
+    }
+  }
+
+  // The high 32 bits of the 64-bit products of 32-bit lanes.
+  ROUNDOFF_INLINE static U mulhi(U a, uint32_t b) {
+    static_assert(W == 32, "mulhi is defined on 32-bit lanes");
+    typedef uint64_t U64 __attribute__((vector_size(N * sizeof(uint64_t))));
+    const U64 p = __builtin_convertvector(a, U64) * uint64_t{b};
+    return __builtin_convertvector(p >> 32, U);
+  }
+
+  ROUNDOFF_INLINE static U iota() {
+    E a[N];
+    for (int j = 0; j < N; ++j) a[j] = E(j);
+    U v;
+    std::memcpy(&v, a, sizeof v);
+    return v;
+  }
+
+  ROUNDOFF_INLINE static void interleave4(const U (&v)[4], uint32_t* out, size_t count) {
+    E a[4 * N];
+    for (int j = 0; j < N; ++j)
+      for (int w = 0; w < 4; ++w) a[4 * j + w] = v[w][j];
+    std::memcpy(out, a, count * sizeof(E));
+  }
+
+  template <class T>
+  ROUNDOFF_INLINE static U load(const T* p, size_t count) {
+    typedef T V __attribute__((vector_size(N * sizeof(T))));
+    V v{};
+    std::memcpy(&v, p, count * sizeof(T));
+    return __builtin_convertvector(v, U);
+  }
+  template <class T>
+  ROUNDOFF_INLINE static void store(T* p, U x, size_t count) {
+    if constexpr (sizeof(T) < sizeof(E)) {
+      // Keep the low part of each lane: one byte shuffle (a truncating convert is done
+      // element by element by GCC 12).
+      constexpr int K = int(sizeof(E) / sizeof(T));
+      typedef T V __attribute__((vector_size(sizeof(U))));
+      V v;
+      std::memcpy(&v, &x, sizeof v);
+      const V low = take_every<K>(v, std::make_integer_sequence<int, N * K>{});
+      std::memcpy(p, &low, count * sizeof(T));
+    } else {
+      typedef T V __attribute__((vector_size(N * sizeof(T))));
+      const V v = __builtin_convertvector(x, V);
+      std::memcpy(p, &v, count * sizeof(T));
+    }
+  }
+
+ private:
+  // Elements 0, K, 2K, ... of v moved to the front.
+  template <int K, class V, int... I>
+  ROUNDOFF_INLINE static V take_every(V v, std::integer_sequence<int, I...>) {
+    typedef std::make_signed_t<std::remove_reference_t<decltype(v[0])>> Idx;
+    typedef Idx Mask __attribute__((vector_size(sizeof(V))));
+    return __builtin_shuffle(v, Mask{Idx((I % N) * K)...});
+  }
+};
+#endif
+
+// Element-wise minimum and maximum (a select, so it serves both kinds of lanes).
+template <class T>
+ROUNDOFF_HD ROUNDOFF_INLINE T lane_min(T a, T b) { return a < b ? a : b; }
+template <class T>
+ROUNDOFF_HD ROUNDOFF_INLINE T lane_max(T a, T b) { return a < b ? b : a; }
+
+}  // namespace roundoff
