@@ -70,7 +70,29 @@ void gather_rbits(const StridedView& v, size_t first, size_t count, uint32_t* ou
   }
 }
 
-template <Rounding M, class Src, class Dst>
+// Casts compiled with constant format facts: the same kernel, with the facts folded in by the
+// compiler (a third fewer instructions). float32 sources into the formats models cast to most.
+constexpr FormatInfo kFloat32 = make_info(Format{8, 23, 127, NonFinite::ieee, true, true, true});
+constexpr FormatInfo kE4M3 = make_info(Format{4, 3, 7, NonFinite::nan_all_ones, true, true, true});
+constexpr FormatInfo kE5M2 = make_info(Format{5, 2, 15, NonFinite::ieee, true, true, true});
+constexpr FormatInfo kBF16 = make_info(Format{8, 7, 127, NonFinite::ieee, true, true, true});
+constexpr FormatInfo kFP16 = make_info(Format{5, 10, 15, NonFinite::ieee, true, true, true});
+
+bool same_facts(const Format& a, const Format& b) {
+  return a.exp_bits == b.exp_bits && a.man_bits == b.man_bits && a.bias == b.bias &&
+         a.nonfinite == b.nonfinite && a.subnormals == b.subnormals &&
+         a.is_signed == b.is_signed && a.has_zero == b.has_zero;
+}
+
+// K when known at compile time, else the runtime facts.
+template <const FormatInfo* K>
+FormatInfo known_or(const FormatInfo& runtime) {
+  if constexpr (K != nullptr) return *K;
+  else return runtime;
+}
+
+template <Rounding M, class Src, class Dst, const FormatInfo* KF = nullptr,
+          const FormatInfo* KT = nullptr>
 void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req,
                    const StridedView* rbits, int threads) {
   const size_t n = element_count(src);
@@ -101,15 +123,21 @@ void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req
       }
       r = bits_buf;
     }
-    if constexpr (sizeof(Src) <= 4 && sizeof(Dst) <= 4) {
-      if (narrow) {
-        convert_span<M, uint32_t, kVectorBytes / 4>(s, dst + first, count, req.from, req.to,
-                                                    req.policy, req.flush_inputs, r);
-        continue;
+    if constexpr (KF != nullptr) {
+      convert_span<M, uint32_t, kVectorBytes / 4>(s, dst + first, count, known_or<KF>(req.from),
+                                                  known_or<KT>(req.to), req.policy,
+                                                  req.flush_inputs, r);
+    } else {
+      if constexpr (sizeof(Src) <= 4 && sizeof(Dst) <= 4) {
+        if (narrow) {
+          convert_span<M, uint32_t, kVectorBytes / 4>(s, dst + first, count, req.from, req.to,
+                                                      req.policy, req.flush_inputs, r);
+          continue;
+        }
       }
+      convert_span<M, uint64_t, kVectorBytes / 8>(s, dst + first, count, req.from, req.to,
+                                                  req.policy, req.flush_inputs, r);
     }
-    convert_span<M, uint64_t, kVectorBytes / 8>(s, dst + first, count, req.from, req.to,
-                                                req.policy, req.flush_inputs, r);
   }
 }
 
@@ -137,6 +165,27 @@ ConvertFn pick_src(int src_itemsize, int dst_itemsize) {
   throw std::invalid_argument("source itemsize must be 1, 2, 4 or 8");
 }
 
+// A kernel with constant facts when the request is one of the casts above, else null.
+template <Rounding M>
+ConvertFn pick_known(const CastRequest& req, int src_itemsize, int dst_itemsize) {
+  if (src_itemsize != 4 || !same_facts(req.from.f, kFloat32.f)) return nullptr;
+  if (dst_itemsize == 1 && same_facts(req.to.f, kE4M3.f))
+    return &convert_typed<M, uint32_t, uint8_t, &kFloat32, &kE4M3>;
+  if (dst_itemsize == 1 && same_facts(req.to.f, kE5M2.f))
+    return &convert_typed<M, uint32_t, uint8_t, &kFloat32, &kE5M2>;
+  if (dst_itemsize == 2 && same_facts(req.to.f, kBF16.f))
+    return &convert_typed<M, uint32_t, uint16_t, &kFloat32, &kBF16>;
+  if (dst_itemsize == 2 && same_facts(req.to.f, kFP16.f))
+    return &convert_typed<M, uint32_t, uint16_t, &kFloat32, &kFP16>;
+  return nullptr;
+}
+
+template <Rounding M>
+ConvertFn pick(const CastRequest& req, int src_itemsize, int dst_itemsize) {
+  if (ConvertFn known = pick_known<M>(req, src_itemsize, dst_itemsize)) return known;
+  return pick_src<M>(src_itemsize, dst_itemsize);
+}
+
 }  // namespace
 
 int default_threads() {
@@ -152,13 +201,13 @@ void convert_array(const StridedView& src, void* dst, int dst_itemsize, const Ca
   ConvertFn fn = nullptr;
   const int si = src.itemsize;
   switch (req.mode) {
-    case Rounding::nearest_even: fn = pick_src<Rounding::nearest_even>(si, dst_itemsize); break;
-    case Rounding::nearest_away: fn = pick_src<Rounding::nearest_away>(si, dst_itemsize); break;
-    case Rounding::toward_zero: fn = pick_src<Rounding::toward_zero>(si, dst_itemsize); break;
-    case Rounding::up: fn = pick_src<Rounding::up>(si, dst_itemsize); break;
-    case Rounding::down: fn = pick_src<Rounding::down>(si, dst_itemsize); break;
-    case Rounding::odd: fn = pick_src<Rounding::odd>(si, dst_itemsize); break;
-    case Rounding::stochastic: fn = pick_src<Rounding::stochastic>(si, dst_itemsize); break;
+    case Rounding::nearest_even: fn = pick<Rounding::nearest_even>(req, si, dst_itemsize); break;
+    case Rounding::nearest_away: fn = pick<Rounding::nearest_away>(req, si, dst_itemsize); break;
+    case Rounding::toward_zero: fn = pick<Rounding::toward_zero>(req, si, dst_itemsize); break;
+    case Rounding::up: fn = pick<Rounding::up>(req, si, dst_itemsize); break;
+    case Rounding::down: fn = pick<Rounding::down>(req, si, dst_itemsize); break;
+    case Rounding::odd: fn = pick<Rounding::odd>(req, si, dst_itemsize); break;
+    case Rounding::stochastic: fn = pick<Rounding::stochastic>(req, si, dst_itemsize); break;
   }
   if (!fn) throw std::invalid_argument("unknown rounding mode");
   fn(src, dst, req, rbits, threads);

@@ -36,7 +36,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE void convert_lanes(const Src* src, Dst* dst, size_t 
 // of Lanes<E, N>, then the tail one element at a time through the same routine.
 // rbits: random integers (< 2^sr_bits) for stochastic rounding, else unused (may be null).
 template <Rounding M, class E, int N, class Src, class Dst>
-inline void convert_span(const Src* __restrict src, Dst* __restrict dst, size_t n,
+ROUNDOFF_INLINE void convert_span(const Src* __restrict src, Dst* __restrict dst, size_t n,
                          FormatInfo from, FormatInfo to, Policy policy, bool flush_inputs,
                          const uint32_t* __restrict rbits) {
   // Local copies: stores through Dst (possibly a char type) must not force reloads of the formats.

@@ -15,6 +15,10 @@
 
 #include "roundoff/format.hpp"
 
+#if defined(__AVX2__) && !defined(__CUDA_ARCH__)
+#include <immintrin.h>
+#endif
+
 namespace roundoff {
 
 template <class E, int N>
@@ -47,10 +51,12 @@ struct Lanes<E, 1> {
 #endif
   }
 
-  // The high 32 bits of the 64-bit product of 32-bit lanes.
-  ROUNDOFF_HD ROUNDOFF_INLINE static U mulhi(U a, uint32_t b) {
-    static_assert(W == 32, "mulhi is defined on 32-bit lanes");
-    return U((uint64_t(a) * b) >> 32);
+  // The high and low 32 bits of the 64-bit product of 32-bit lanes.
+  ROUNDOFF_HD ROUNDOFF_INLINE static void mulhilo(U a, uint32_t b, U& hi, U& lo) {
+    static_assert(W == 32, "mulhilo is defined on 32-bit lanes");
+    const uint64_t p = uint64_t(a) * b;
+    hi = U(p >> 32);
+    lo = U(p);
   }
 
   ROUNDOFF_HD ROUNDOFF_INLINE static U iota() { return U(0); }
@@ -112,12 +118,31 @@ struct Lanes {
     }
   }
 
-  // The high 32 bits of the 64-bit products of 32-bit lanes.
-  ROUNDOFF_INLINE static U mulhi(U a, uint32_t b) {
-    static_assert(W == 32, "mulhi is defined on 32-bit lanes");
-    typedef uint64_t U64 __attribute__((vector_size(N * sizeof(uint64_t))));
-    const U64 p = __builtin_convertvector(a, U64) * uint64_t{b};
-    return __builtin_convertvector(p >> 32, U);
+  // The high and low 32 bits of the 64-bit products of 32-bit lanes: even and odd lanes are
+  // multiplied as 64-bit lanes (one pmuludq each), then the halves are shuffled back in place.
+  ROUNDOFF_INLINE static void mulhilo(U a, uint32_t b, U& hi, U& lo) {
+    static_assert(W == 32, "mulhilo is defined on 32-bit lanes");
+    typedef uint64_t U64 __attribute__((vector_size(sizeof(U))));
+    U64 a64;
+    std::memcpy(&a64, &a, sizeof a64);
+    U64 even64, odd64;
+#if defined(__AVX2__)
+    // GCC 12 multiplies the generic form below as full 64-bit lanes (three pmuludq).
+    if constexpr (sizeof(U) == 32) {
+      const __m256i bb = _mm256_set1_epi32(int(b));
+      even64 = (U64)_mm256_mul_epu32((__m256i)a64, bb);
+      odd64 = (U64)_mm256_mul_epu32((__m256i)(a64 >> 32), bb);
+    } else
+#endif
+    {
+      even64 = (a64 & 0xFFFFFFFFull) * uint64_t{b};
+      odd64 = (a64 >> 32) * uint64_t{b};
+    }
+    U even, odd;  // even = [lo0 hi0 lo2 hi2 ...], odd = [lo1 hi1 lo3 hi3 ...]
+    std::memcpy(&even, &even64, sizeof even);
+    std::memcpy(&odd, &odd64, sizeof odd);
+    hi = pick_pairs<1>(even, odd, std::make_integer_sequence<int, N>{});
+    lo = pick_pairs<0>(even, odd, std::make_integer_sequence<int, N>{});
   }
 
   ROUNDOFF_INLINE static U iota() {
@@ -128,11 +153,24 @@ struct Lanes {
     return v;
   }
 
+  // Writes word w of lane j to out[4 * j + w], the first `count` of them: a 4 x N transpose as
+  // two rounds of zips (32-bit, then 64-bit pairs).
   ROUNDOFF_INLINE static void interleave4(const U (&v)[4], uint32_t* out, size_t count) {
-    E a[4 * N];
-    for (int j = 0; j < N; ++j)
-      for (int w = 0; w < 4; ++w) a[4 * j + w] = v[w][j];
-    std::memcpy(out, a, count * sizeof(E));
+    static_assert(W == 32 && N % 4 == 0, "interleave4 is defined on 32-bit lanes");
+    typedef uint64_t U64 __attribute__((vector_size(sizeof(U))));
+    const auto seq = std::make_integer_sequence<int, N>{};
+    const auto seq64 = std::make_integer_sequence<int, N / 2>{};
+    const U pairs01[2] = {zip<0>(v[0], v[1], seq), zip<N / 2>(v[0], v[1], seq)};
+    const U pairs23[2] = {zip<0>(v[2], v[3], seq), zip<N / 2>(v[2], v[3], seq)};
+    U64 quads[4];
+    for (int h = 0; h < 2; ++h) {
+      U64 a, b;
+      std::memcpy(&a, &pairs01[h], sizeof a);
+      std::memcpy(&b, &pairs23[h], sizeof b);
+      quads[2 * h] = zip<0>(a, b, seq64);
+      quads[2 * h + 1] = zip<N / 4>(a, b, seq64);
+    }
+    std::memcpy(out, quads, count * sizeof(uint32_t));
   }
 
   template <class T>
@@ -161,6 +199,19 @@ struct Lanes {
   }
 
  private:
+  // [a[f] b[f] a[f+1] b[f+1] ...]: the lanes of a and b from f on, interleaved.
+  template <int F, class V, int... I>
+  ROUNDOFF_INLINE static V zip(V a, V b, std::integer_sequence<int, I...>) {
+    constexpr int n = int(sizeof...(I));
+    typedef std::make_signed_t<std::remove_reference_t<decltype(a[0])>> Idx;
+    typedef Idx Mask __attribute__((vector_size(sizeof(V))));
+    return __builtin_shuffle(a, b, Mask{Idx(F + I / 2 + (I % 2) * n)...});
+  }
+  // Lane j from even (j even) or odd (j odd): the word at offset Hi of each 64-bit pair.
+  template <int Hi, int... I>
+  ROUNDOFF_INLINE static U pick_pairs(U even, U odd, std::integer_sequence<int, I...>) {
+    return __builtin_shuffle(even, odd, S{SE(I % 2 == 0 ? I + Hi : N + I - 1 + Hi)...});
+  }
   // Elements 0, K, 2K, ... of v moved to the front.
   template <int K, class V, int... I>
   ROUNDOFF_INLINE static V take_every(V v, std::integer_sequence<int, I...>) {

@@ -12,19 +12,30 @@ namespace roundoff {
 constexpr uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
 constexpr uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
 
+// The round keys of Philox4x32-10 under key {k0, k1}, broadcast to lanes once per run of blocks.
+template <class L>
+struct PhiloxKeys {
+  typename L::U k[10][2];
+  ROUNDOFF_HD ROUNDOFF_INLINE PhiloxKeys(uint32_t k0, uint32_t k1) {
+    for (int round = 0; round < 10; ++round) {
+      k[round][0] = L::u(k0 + uint32_t(round) * kPhiloxW0);
+      k[round][1] = L::u(k1 + uint32_t(round) * kPhiloxW1);
+    }
+  }
+};
+
 // Philox4x32-10 of the counters in v (one block per lane), in place.
 template <class L>
-ROUNDOFF_HD ROUNDOFF_INLINE void philox4x32_10(typename L::U (&v)[4], uint32_t k0, uint32_t k1) {
+ROUNDOFF_HD ROUNDOFF_INLINE void philox4x32_10(typename L::U (&v)[4], const PhiloxKeys<L>& keys) {
   using U = typename L::U;
   for (int round = 0; round < 10; ++round) {
-    const U hi0 = L::mulhi(v[0], kPhiloxM0), lo0 = v[0] * kPhiloxM0;
-    const U hi1 = L::mulhi(v[2], kPhiloxM1), lo1 = v[2] * kPhiloxM1;
-    v[0] = hi1 ^ v[1] ^ k0;
+    U hi0, lo0, hi1, lo1;
+    L::mulhilo(v[0], kPhiloxM0, hi0, lo0);
+    L::mulhilo(v[2], kPhiloxM1, hi1, lo1);
+    v[0] = hi1 ^ v[1] ^ keys.k[round][0];
     v[1] = lo1;
-    v[2] = hi0 ^ v[3] ^ k1;
+    v[2] = hi0 ^ v[3] ^ keys.k[round][1];
     v[3] = lo0;
-    k0 += kPhiloxW0;
-    k1 += kPhiloxW1;
   }
 }
 
@@ -33,30 +44,32 @@ ROUNDOFF_HD ROUNDOFF_INLINE void philox4x32_10(typename L::U (&v)[4], uint32_t k
 // Fills out[i] with those bits shifted right by `drop` for the elements first..first+n-1;
 // first must be a multiple of 4.
 template <class L>
-ROUNDOFF_HD ROUNDOFF_INLINE void philox_lanes(uint64_t block0, uint32_t k0, uint32_t k1, int drop,
-                                     uint32_t* out, size_t words) {
+ROUNDOFF_HD ROUNDOFF_INLINE void philox_lanes(uint64_t block0, const PhiloxKeys<L>& keys, int drop,
+                                              uint32_t* out, size_t words) {
   using U = typename L::U;
   const U lane = L::iota();
   U v[4];
   v[0] = L::u(uint32_t(block0)) + lane;
   v[1] = L::u(uint32_t(block0 >> 32)) + L::bit(v[0] < lane);  // carry into the high word
   v[2] = v[3] = L::u(0);
-  philox4x32_10<L>(v, k0, k1);
+  philox4x32_10<L>(v, keys);
   for (int w = 0; w < 4; ++w) v[w] >>= L::u(drop);
   L::interleave4(v, out, words);
 }
 
-ROUNDOFF_HD ROUNDOFF_INLINE void philox_bits(uint64_t seed, uint64_t first, uint64_t n, uint32_t* out,
-                                    int drop = 0) {
+ROUNDOFF_HD inline void philox_bits(uint64_t seed, uint64_t first, uint64_t n, uint32_t* out,
+                               int drop = 0) {
   const uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
   uint64_t i = 0;
 #if defined(__GNUC__) && !defined(__CUDA_ARCH__)
   using V = Lanes<uint32_t, 8>;
-  for (; i + 4 * V::n <= n; i += 4 * V::n) philox_lanes<V>((first + i) / 4, k0, k1, drop, out + i, 4 * V::n);
+  const PhiloxKeys<V> keys(k0, k1);
+  for (; i + 4 * V::n <= n; i += 4 * V::n)
+    philox_lanes<V>((first + i) / 4, keys, drop, out + i, 4 * V::n);
 #endif
-  for (; i < n; i += 4) {
-    philox_lanes<Lanes<uint32_t, 1>>((first + i) / 4, k0, k1, drop, out + i, n - i < 4 ? n - i : 4);
-  }
+  const PhiloxKeys<Lanes<uint32_t, 1>> keys1(k0, k1);
+  for (; i < n; i += 4)
+    philox_lanes<Lanes<uint32_t, 1>>((first + i) / 4, keys1, drop, out + i, n - i < 4 ? n - i : 4);
 }
 
 }  // namespace roundoff
