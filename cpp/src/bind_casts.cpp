@@ -84,11 +84,11 @@ py::array_t<uint32_t> philox_words(uint64_t seed, uint64_t first, uint64_t n) {
 }
 
 py::tuple philox_block(py::tuple ctr, py::tuple key) {
-  uint32_t v[4] = {ctr[0].cast<uint32_t>(), ctr[1].cast<uint32_t>(), ctr[2].cast<uint32_t>(),
-                   ctr[3].cast<uint32_t>()};
+  uint32_t v[1][4] = {{ctr[0].cast<uint32_t>(), ctr[1].cast<uint32_t>(),
+                       ctr[2].cast<uint32_t>(), ctr[3].cast<uint32_t>()}};
   using L1 = Lanes<uint32_t, 1>;
-  philox4x32_10<L1>(v, PhiloxKeys<L1>(key[0].cast<uint32_t>(), key[1].cast<uint32_t>()));
-  return py::make_tuple(v[0], v[1], v[2], v[3]);
+  philox4x32_10<L1, 1>(v, PhiloxKeys<L1>(key[0].cast<uint32_t>(), key[1].cast<uint32_t>()));
+  return py::make_tuple(v[0][0], v[0][1], v[0][2], v[0][3]);
 }
 
 }  // namespace

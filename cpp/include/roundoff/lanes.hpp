@@ -118,8 +118,8 @@ struct Lanes {
     }
   }
 
-  // The high and low 32 bits of the 64-bit products of 32-bit lanes: even and odd lanes are
-  // multiplied as 64-bit lanes (one pmuludq each), then the halves are shuffled back in place.
+  // The high and low 32 bits of the 64-bit products of 32-bit lanes. The high halves: even and
+  // odd lanes multiplied as 64-bit lanes (one pmuludq each), their top words shuffled in place.
   ROUNDOFF_INLINE static void mulhilo(U a, uint32_t b, U& hi, U& lo) {
     static_assert(W == 32, "mulhilo is defined on 32-bit lanes");
     typedef uint64_t U64 __attribute__((vector_size(sizeof(U))));
@@ -141,8 +141,8 @@ struct Lanes {
     U even, odd;  // even = [lo0 hi0 lo2 hi2 ...], odd = [lo1 hi1 lo3 hi3 ...]
     std::memcpy(&even, &even64, sizeof even);
     std::memcpy(&odd, &odd64, sizeof odd);
-    hi = pick_pairs<1>(even, odd, std::make_integer_sequence<int, N>{});
-    lo = pick_pairs<0>(even, odd, std::make_integer_sequence<int, N>{});
+    hi = high_words(even, odd, std::make_integer_sequence<int, N>{});
+    lo = a * b;
   }
 
   ROUNDOFF_INLINE static U iota() {
@@ -207,10 +207,10 @@ struct Lanes {
     typedef Idx Mask __attribute__((vector_size(sizeof(V))));
     return __builtin_shuffle(a, b, Mask{Idx(F + I / 2 + (I % 2) * n)...});
   }
-  // Lane j from even (j even) or odd (j odd): the word at offset Hi of each 64-bit pair.
-  template <int Hi, int... I>
-  ROUNDOFF_INLINE static U pick_pairs(U even, U odd, std::integer_sequence<int, I...>) {
-    return __builtin_shuffle(even, odd, S{SE(I % 2 == 0 ? I + Hi : N + I - 1 + Hi)...});
+  // Lane j: the high word of the 64-bit pair holding it, from even (j even) or odd (j odd).
+  template <int... I>
+  ROUNDOFF_INLINE static U high_words(U even, U odd, std::integer_sequence<int, I...>) {
+    return __builtin_shuffle(even, odd, S{SE(I % 2 == 0 ? I + 1 : N + I)...});
   }
   // Elements 0, K, 2K, ... of v moved to the front.
   template <int K, class V, int... I>

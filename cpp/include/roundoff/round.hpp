@@ -48,12 +48,14 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_magnitude(const Exact<L>& x, con
   const int man = T.f.man_bits;
   const U one = L::u(1);
   const S emin = L::s(T.emin);
-  // Clamp so that huge exponents (overflow for sure) keep every amount in range.
+  // Clamp so that huge exponents keep every amount in range. Beyond emax the code comes out
+  // above max_code by itself: its field is emax + 1's and the significand carries the top bit.
   const S msb = lane_min(x.msb, L::s(T.emax + 1));
-  const S below = lane_max(emin - msb, L::s(0));  // binades below the normal range
   // Without subnormals the quantum below the normal range is 2^emin: results are 0 or 2^emin.
-  const auto flushed = L::mask(!T.f.subnormals) & (below > L::s(0));
-  const S s_exact = L::s(sig_top<L> - man) + below + (flushed ? L::s(man) : L::s(0));
+  const auto flushed = L::mask(!T.f.subnormals) & (msb < emin);
+  // Bits of sig below the quantum: P - man in the normal range, one more per binade below.
+  const S normal_s = L::s(sig_top<L> - man);
+  const S s_exact = lane_max(normal_s + emin - msb, normal_s) + (flushed ? L::s(man) : L::s(0));
   // At s = W - 1 the round bit (2^(W-2)) is above sig: every larger s rounds alike. The lanes
   // are chosen so that s >= 2 (fits_32bit_lanes; 64-bit lanes give s >= 9).
   const U s = L::to_u(lane_min(s_exact, L::s(W - 1)));
@@ -87,8 +89,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_magnitude(const Exact<L>& x, con
   // code = (field of max(msb, emin)) << man + rounded - the implicit bit: one shift and adds.
   const uint64_t code_offset = (uint64_t(T.lowest_field - T.emin) << man) - (uint64_t{1} << man);
   const U code = (L::to_u(lane_max(msb, emin)) << L::u(man)) + rounded + L::u(code_offset);
-  const U code_or_flushed = flushed ? U(rounded << L::u(man)) : code;
-  return x.msb > L::s(T.emax) ? L::u(T.max_code + 1) : code_or_flushed;
+  return flushed ? U(rounded << L::u(man)) : code;
 }
 
 // The codes of the special outcomes for a positive and a negative input. They depend only on the
