@@ -12,7 +12,8 @@ For each target format it times
   (round to nearest, ties to even; optional package; timed on a slice);
 
 plus ``np.copyto`` of the same float32 bytes into a preallocated float32 array, the
-memory-bound reference. Timing is best-of-R ``time.perf_counter`` after one untimed warm-up
+memory-bound reference, and roundoff's random-bit generator alone (the cost stochastic rounding
+adds). Timing is best-of-R ``time.perf_counter`` after one untimed warm-up
 call. The goals the project states are checked in four verdict columns; see ``LEGEND``.
 
 Usage::
@@ -244,6 +245,17 @@ def make_tasks(x: np.ndarray, slow_n: int, repeat: int):
         return [r]
 
     tasks.append(("copy", copy_task))
+
+    def philox_task():
+        # The random bits alone: what stochastic rounding adds to nearest_even (1 thread).
+        from roundoff import _core
+        r = Row("all", "roundoff Philox4x32-10 bits only (_core.philox_words)", "1", n,
+                kind="rng")
+        r.best_s = best_of(lambda: _core.philox_words(1, 0, n), repeat)
+        r.other_load = LAST_OTHER_LOAD[0]
+        return [r]
+
+    tasks.append(("philox", philox_task))
 
     for name, rname, dtype, gfname, (eb, sb) in FORMATS:
         ref_holder = {}

@@ -45,11 +45,13 @@ ROUNDOFF_INLINE void convert_span(const Src* __restrict src, Dst* __restrict dst
   const Specials S = specials<M>(T, P);
   const bool normalize = needs_normalized(F, T);
   const auto r = [&](size_t i) { return M == Rounding::stochastic ? rbits + i : rbits; };
-  size_t i = 0;
-  for (; i + N <= n; i += N)
+  const size_t whole = n - n % N;
+  for (size_t i = 0; i < whole; i += N)
     convert_lanes<M, Lanes<E, N>>(src + i, dst + i, N, F, T, P, S, flush_inputs, normalize, r(i));
-  for (; i < n; ++i)
+  for (size_t k = 0; k < n % N; ++k) {
+    const size_t i = whole + k;
     convert_lanes<M, Lanes<E, 1>>(src + i, dst + i, 1, F, T, P, S, flush_inputs, normalize, r(i));
+  }
 }
 
 }  // namespace roundoff

@@ -1,0 +1,60 @@
+// Per-element cost of the cast kernel and of Philox, in L1, on one thread: the headers alone,
+// without the driver, NumPy or memory traffic. Build and run from the repository root:
+//   g++ -O3 -march=native -std=c++17 -Icpp/include bench/micro_kernels.cpp -o /tmp/micro && /tmp/micro
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "roundoff/convert.hpp"
+#include "roundoff/rng.hpp"
+
+using namespace roundoff;
+
+constexpr FormatInfo kFloat32 = make_info(Format{8, 23, 127, NonFinite::ieee, true, true, true});
+constexpr FormatInfo kE4M3 = make_info(Format{4, 3, 7, NonFinite::nan_all_ones, true, true, true});
+
+template <Rounding M>
+__attribute__((noinline)) void runtime_facts(const uint32_t* s, uint8_t* d, size_t n,
+                                             FormatInfo F, FormatInfo T, const uint32_t* r) {
+  convert_span<M, uint32_t, 8>(s, d, n, F, T, Policy{false, false, 32}, false, r);
+}
+
+template <Rounding M>
+__attribute__((noinline)) void constant_facts(const uint32_t* s, uint8_t* d, size_t n,
+                                              const uint32_t* r) {
+  convert_span<M, uint32_t, 8>(s, d, n, kFloat32, kE4M3, Policy{false, false, 32}, false, r);
+}
+
+__attribute__((noinline)) void philox(uint32_t* out, size_t n) { philox_bits(1234, 0, n, out); }
+
+int main() {
+  const size_t n = 4096;
+  const int reps = 20000;
+  std::vector<float> x(n);
+  std::mt19937 gen(0);
+  std::normal_distribution<float> normal;
+  for (float& v : x) v = normal(gen) * 64;
+  std::vector<uint32_t> src(n), bits(n);
+  std::memcpy(src.data(), x.data(), n * 4);
+  std::vector<uint8_t> dst(n);
+  FormatInfo F = kFloat32, T = kE4M3;  // runtime copies
+  const auto ns_per_element = [&](auto f) {
+    f();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < reps; ++i) f();
+    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+    return dt.count() / (double(n) * reps) * 1e9;
+  };
+  const uint32_t* b = bits.data();
+  std::printf("float32 -> E4M3, %zu elements in L1, 1 thread, ns per element:\n", n);
+  std::printf("  runtime facts   nearest_even %.3f  stochastic (given bits) %.3f\n",
+              ns_per_element([&] { runtime_facts<Rounding::nearest_even>(src.data(), dst.data(), n, F, T, b); }),
+              ns_per_element([&] { runtime_facts<Rounding::stochastic>(src.data(), dst.data(), n, F, T, b); }));
+  std::printf("  constant facts  nearest_even %.3f  stochastic (given bits) %.3f\n",
+              ns_per_element([&] { constant_facts<Rounding::nearest_even>(src.data(), dst.data(), n, b); }),
+              ns_per_element([&] { constant_facts<Rounding::stochastic>(src.data(), dst.data(), n, b); }));
+  std::printf("Philox4x32-10 words: %.3f ns per word\n",
+              ns_per_element([&] { philox(bits.data(), n); }));
+}
