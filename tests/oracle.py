@@ -382,9 +382,28 @@ def round_mpfr(values, name: str, mode: str) -> np.ndarray:
     xs = [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
     with gmpy2.context(wide):
         exact = [gmpy2.mpfr(v) for v in xs]
+    return round_mpfr_exact(exact, name, mode).reshape(np.shape(values))
+
+
+def round_mpfr_exact(exact, name: str, mode: str) -> np.ndarray:
+    """round_mpfr for exact finite values given as gmpy2 mpfr numbers (any precision)."""
+    e, m = IEEE_FORMATS[name]
+    p = m + 1
+    bias = (1 << (e - 1)) - 1
+    emin_ieee, emax_ieee = 1 - bias, bias
+    ctx_args = dict(precision=p, emin=emin_ieee - p + 2, emax=emax_ieee + 1, subnormalize=True)
+    rnd = {
+        "nearest_even": gmpy2.RoundToNearest,
+        "toward_zero": gmpy2.RoundToZero,
+        "odd": gmpy2.RoundToZero,
+        "up": gmpy2.RoundUp,
+        "down": gmpy2.RoundDown,
+        "nearest_away": gmpy2.RoundAwayZero,
+    }[mode]
     out = []
     with gmpy2.context(**ctx_args) as ctx:
-        for v, xm in zip(xs, exact):
+        for xm in exact:
+            sign = -1.0 if xm < 0 else 1.0
             if mode == "nearest_away":
                 # Round-to-nearest-ties-away: RNDA (away from zero) if |x| is at or above the
                 # midpoint of its RTZ and RNDA neighbours, else RTZ. Both neighbours come from MPFR.
@@ -393,17 +412,19 @@ def round_mpfr(values, name: str, mode: str) -> np.ndarray:
                 ctx.round = gmpy2.RoundAwayZero
                 away = float(+xm)
                 if math.isinf(away):  # the next value past max: max + ulp(max)
-                    away = math.copysign(math.ldexp(2.0, emax_ieee), v)
-                r = away if abs(v) >= (abs(down) + abs(away)) / 2 else down
+                    away = math.copysign(math.ldexp(2.0, emax_ieee), sign)
+                mid = (abs(down) + abs(away)) / 2  # exact in float64
+                at_or_above = xm >= mid if sign > 0 else xm <= -mid  # comparisons are exact
+                r = away if at_or_above else down
                 if math.isinf(r) or abs(r) > math.ldexp(2.0 - 2.0 ** -m, emax_ieee):
-                    r = math.copysign(math.inf, v)
+                    r = math.copysign(math.inf, sign)
                 out.append(_pack_ieee(r, e, m))
                 continue
             ctx.round = rnd
             r = float(+xm)
             code = _pack_ieee(r, e, m)
-            if mode == "odd" and r != v:
+            if mode == "odd" and r != xm:
                 code |= 1
             out.append(code)
     dt = np.uint32 if 1 + e + m > 16 else (np.uint16 if 1 + e + m > 8 else np.uint8)
-    return np.array(out, dtype=dt).reshape(np.shape(values))
+    return np.array(out, dtype=dt)

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "bind_common.hpp"
 #include "convert_driver.hpp"
 #include "roundoff/rng.hpp"
 
@@ -13,27 +14,6 @@ namespace py = pybind11;
 
 namespace roundoff {
 namespace {
-
-int g_threads = 0;  // 0: OpenMP's default
-
-Format format_from_facts(const py::tuple& t) {
-  if (t.size() != 7) throw std::invalid_argument("format facts: expected 7 fields");
-  return Format{t[0].cast<int>(),  t[1].cast<int>(),  t[2].cast<int>(),
-                static_cast<NonFinite>(t[3].cast<int>()), t[4].cast<bool>(),
-                t[5].cast<bool>(), t[6].cast<bool>()};
-}
-
-StridedView view_of(const py::array& a) {
-  StridedView v;
-  v.data = static_cast<const char*>(a.data());
-  v.itemsize = int(a.itemsize());
-  for (py::ssize_t d = 0; d < a.ndim(); ++d) {
-    v.shape.push_back(a.shape(d));
-    v.strides.push_back(a.strides(d));
-  }
-  v.contiguous = (a.flags() & py::array::c_style) != 0;
-  return v;
-}
 
 py::dict format_info(const py::tuple& facts) {
   const FormatInfo I = make_info(format_from_facts(facts));
@@ -61,17 +41,10 @@ void convert(const py::array& src, py::array& out, const py::tuple& from, const 
                   flush_inputs,                  seed};
   const StridedView sv = view_of(src);
   StridedView rv;
-  const StridedView* rp = nullptr;
-  if (!rbits.is_none()) {
-    py::array ra = rbits.cast<py::array>();
-    if (ra.size() != src.size() || ra.ndim() != src.ndim())
-      throw std::invalid_argument("rbits must have the shape of x");
-    rv = view_of(ra);
-    rp = &rv;
-  }
+  const StridedView* rp = rbits_view(rbits, src, rv);
   void* dst = out.mutable_data();
   const int dst_itemsize = int(out.itemsize());
-  const int threads = g_threads > 0 ? g_threads : default_threads();
+  const int threads = thread_count();
   py::gil_scoped_release release;
   convert_array(sv, dst, dst_itemsize, req, rp, threads);
 }
@@ -101,8 +74,8 @@ void bind_casts(py::module_& m) {
         "Round every code of src (format from_facts) into out (format to_facts).");
   m.def("philox_words", &philox_words, "The random words of elements first..first+n-1.");
   m.def("philox_block", &philox_block, "One Philox4x32-10 block (for known-answer tests).");
-  m.def("set_num_threads", [](int n) { g_threads = n; });
-  m.def("get_num_threads", []() { return g_threads > 0 ? g_threads : default_threads(); });
+  m.def("set_num_threads", [](int n) { requested_threads() = n; });
+  m.def("get_num_threads", &thread_count);
   m.def("openmp", []() {
 #ifdef _OPENMP
     return true;

@@ -14,61 +14,8 @@
 namespace roundoff {
 namespace {
 
-constexpr size_t kTile = 4096;  // a multiple of 4: Philox blocks never straddle two tiles
 constexpr int kVectorBytes = 32;  // one AVX2 register per lane set
 
-size_t element_count(const StridedView& v) {
-  size_t n = 1;
-  for (int64_t d : v.shape) n *= size_t(d);
-  return n;
-}
-
-// Copies elements [first, first+count) in C order of a strided view into out, converting each
-// to Out (a widening for rbits, the identity for codes).
-template <class In, class Out>
-void gather(const StridedView& v, size_t first, size_t count, Out* out) {
-  const int nd = int(v.shape.size());
-  if (v.contiguous || nd == 0) {
-    const In* p = reinterpret_cast<const In*>(v.data) + first;
-    for (size_t i = 0; i < count; ++i) out[i] = Out(p[i]);
-    return;
-  }
-  std::vector<int64_t> idx(nd);
-  size_t rest = first;
-  for (int d = nd - 1; d >= 0; --d) {
-    idx[d] = int64_t(rest % size_t(v.shape[d]));
-    rest /= size_t(v.shape[d]);
-  }
-  const char* p = v.data;
-  for (int d = 0; d < nd; ++d) p += idx[d] * v.strides[d];
-  const int64_t inner = v.shape[nd - 1], inner_stride = v.strides[nd - 1];
-  size_t i = 0;
-  while (i < count) {
-    In value;
-    std::memcpy(&value, p, sizeof(In));
-    out[i++] = Out(value);
-    p += inner_stride;
-    if (++idx[nd - 1] < inner) continue;
-    // Carry into the outer dimensions.
-    p -= inner * inner_stride;
-    idx[nd - 1] = 0;
-    for (int d = nd - 2; d >= 0; --d) {
-      p += v.strides[d];
-      if (++idx[d] < v.shape[d]) break;
-      p -= v.shape[d] * v.strides[d];
-      idx[d] = 0;
-    }
-  }
-}
-
-void gather_rbits(const StridedView& v, size_t first, size_t count, uint32_t* out) {
-  switch (v.itemsize) {
-    case 1: gather<uint8_t, uint32_t>(v, first, count, out); break;
-    case 2: gather<uint16_t, uint32_t>(v, first, count, out); break;
-    case 4: gather<uint32_t, uint32_t>(v, first, count, out); break;
-    default: throw std::invalid_argument("rbits: itemsize must be 1, 2 or 4");
-  }
-}
 
 // Casts compiled with constant format facts: the same kernel, with the facts folded in by the
 // compiler (a third fewer instructions). float32 sources into the formats models cast to most.
@@ -116,11 +63,7 @@ void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req
     }
     const uint32_t* r = nullptr;
     if (use_rbits) {
-      if (rbits) {
-        gather_rbits(*rbits, first, count, bits_buf);
-      } else {
-        philox_bits(req.seed, first, count, bits_buf, 32 - req.policy.sr_bits);  // top R bits
-      }
+      tile_random_bits(rbits, req.seed, req.policy.sr_bits, first, count, bits_buf);
       r = bits_buf;
     }
     if constexpr (KF != nullptr) {

@@ -6,17 +6,10 @@
 
 #include "roundoff/format.hpp"
 #include "roundoff/round.hpp"
+#include "strided.hpp"
 
 namespace roundoff {
 
-// A NumPy-style view: shape and byte strides, any layout.
-struct StridedView {
-  const char* data;
-  std::vector<int64_t> shape;
-  std::vector<int64_t> strides;
-  int itemsize;
-  bool contiguous;  // C-contiguous
-};
 
 struct CastRequest {
   FormatInfo from, to;

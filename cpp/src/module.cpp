@@ -2,9 +2,11 @@
 
 namespace roundoff {
 void bind_casts(pybind11::module_& m);
+void bind_arith(pybind11::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
-  m.doc() = "roundoff C++ core: bit-exact low-precision casts";
+  m.doc() = "roundoff C++ core: bit-exact low-precision casts and arithmetic";
   roundoff::bind_casts(m);
+  roundoff::bind_arith(m);
 }

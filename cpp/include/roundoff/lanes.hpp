@@ -59,6 +59,17 @@ struct Lanes<E, 1> {
     lo = U(p);
   }
 
+  // The 128-bit product of 64-bit lanes, as high and low words.
+  ROUNDOFF_HD ROUNDOFF_INLINE static void mul_wide(U a, U b, U& hi, U& lo) {
+    static_assert(W == 64, "mul_wide is defined on 64-bit lanes");
+#if defined(__CUDA_ARCH__)
+    hi = __umul64hi(a, b);
+#else
+    hi = U((unsigned __int128)a * b >> 64);
+#endif
+    lo = a * b;
+  }
+
   ROUNDOFF_HD ROUNDOFF_INLINE static U iota() { return U(0); }
 
   // Writes word w of lane j to out[4 * j + w], the first `count` of them.

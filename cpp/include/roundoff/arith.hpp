@@ -1,0 +1,93 @@
+// Exact results of arithmetic on exact values: the input of the rounding routine, so that every
+// operation is rounded once. Written over 64-bit lanes (P = 61): operands carry at most 53
+// significant bits (every format has man_bits <= 52).
+//
+// When a result is inexact in sig (sticky set), its lowest bit may be uncertain after a
+// normalising shift; roundings look at bits from P - man - R up, so callers keep
+// man + R <= P - 1 (the Python layer checks sr_bits).
+#pragma once
+#include <cstdint>
+
+#include "roundoff/exact.hpp"
+#include "roundoff/lanes.hpp"
+
+namespace roundoff {
+
+// The mask of the low k bits (0 <= k), all bits for k >= W.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE typename L::U low_bits(typename L::U k) {
+  return k >= L::u(L::W) ? L::u(~uint64_t{0}) : typename L::U((L::u(1) << k) - L::u(1));
+}
+
+// a * b, exactly up to a sticky bit.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_mul(const Exact<L>& a, const Exact<L>& b) {
+  using U = typename L::U;
+  static_assert(L::W == 64, "exact_mul works in 64-bit lanes");
+  constexpr int P = sig_top<L>;
+  // Both significands have at most 53 bits: [2^52, 2^53) each, product in [2^104, 2^106).
+  U hi, lo;
+  L::mul_wide(a.sig >> L::u(P - 52), b.sig >> L::u(P - 52), hi, lo);
+  const auto carry = (hi >> L::u(105 - 64)) != L::u(0);  // product >= 2^105
+  // Keep bits from 104 + carry down to 43 + carry: shift the 128-bit product right by 43 + carry.
+  const U shift = carry ? L::u(44) : L::u(43);
+  Exact<L> r;
+  r.sig = (hi << (L::u(64) - shift)) | (lo >> shift);
+  r.sticky = (lo & low_bits<L>(shift)) != L::u(0);
+  r.msb = a.msb + b.msb + (carry ? L::s(1) : L::s(0));
+  r.neg = a.neg != b.neg;
+  r.is_nan = a.is_nan | b.is_nan | (a.is_inf & b.is_zero) | (a.is_zero & b.is_inf);
+  r.is_inf = (a.is_inf | b.is_inf) & !r.is_nan;
+  r.is_zero = (a.is_zero | b.is_zero) & !r.is_nan & !r.is_inf;
+  return r;
+}
+
+// a + b, exactly up to a sticky bit. An exact zero sum of nonzero terms is -0 when rounding
+// down and +0 otherwise (IEEE 754 §6.3); so is +0 + -0.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>& b,
+                                               bool round_down) {
+  using U = typename L::U;
+  using S = typename L::S;
+  static_assert(L::W == 64, "exact_add works in 64-bit lanes");
+  constexpr int P = sig_top<L>;
+  const auto a_big = (a.msb > b.msb) | ((a.msb == b.msb) & (a.sig >= b.sig));
+  const U big = a_big ? a.sig : b.sig, small = a_big ? b.sig : a.sig;
+  const S big_msb = a_big ? a.msb : b.msb;
+  const auto big_neg = a_big ? a.neg : b.neg;
+  const U d = L::to_u(lane_min(big_msb - (a_big ? b.msb : a.msb), L::s(L::W)));
+  const U aligned = d >= L::u(L::W) ? L::u(0) : U(small >> d);
+  const auto lost = (small & low_bits<L>(d)) != L::u(0);  // bits of small below big's last bit
+  const auto same_sign = a.neg == b.neg;
+  // Same signs: the sum, at most one bit longer. Opposite: floor of the difference, and the
+  // lost bits as sticky. Bits are lost only when d >= 10, so the difference then keeps at
+  // least P bits and normalising shifts it by at most one (see the note at the top).
+  const U sum = big + aligned;
+  const U diff = big - aligned - L::bit(lost);
+  const U raw = same_sign ? sum : diff;
+  Exact<L> r;
+  const auto exact_zero = (raw == L::u(0)) & !lost;
+  const S lead = L::msb_index(raw | L::u(1));
+  // Leading bit at P + 1 (a carry): shift right one, the dropped bit joins sticky.
+  const auto carry = lead > L::s(P);
+  r.sig = carry ? U(raw >> L::u(1)) : U(raw << L::to_u(L::s(P) - lead));
+  r.sticky = lost | (carry & ((raw & L::u(1)) != L::u(0)));
+  r.msb = big_msb + lead - L::s(P);
+  r.neg = exact_zero ? L::mask(round_down) : big_neg;
+  // Specials: NaN, Inf - Inf; Inf wins over finite; a zero operand leaves the other.
+  r.is_nan = a.is_nan | b.is_nan | (a.is_inf & b.is_inf & (a.neg != b.neg));
+  r.is_inf = (a.is_inf | b.is_inf) & !r.is_nan;
+  const auto both_zero = a.is_zero & b.is_zero;
+  r.is_zero = (exact_zero & !a.is_zero & !b.is_zero) | both_zero;
+  const auto zero_neg = same_sign ? a.neg : L::mask(round_down);  // +-0 + +-0
+  r.neg = r.is_inf ? (a.is_inf ? a.neg : b.neg) : both_zero ? zero_neg : r.neg;
+  // x + 0 = x and 0 + x = x, exactly.
+  const auto only_a = b.is_zero & !a.is_zero, only_b = a.is_zero & !b.is_zero;
+  r.sig = only_a ? a.sig : only_b ? b.sig : r.sig;
+  r.msb = only_a ? a.msb : only_b ? b.msb : r.msb;
+  r.neg = (only_a & !r.is_inf) ? a.neg : (only_b & !r.is_inf) ? b.neg : r.neg;
+  r.sticky = (only_a | only_b) ? L::mask(false) : r.sticky;
+  return r;
+}
+
+}  // namespace roundoff

@@ -1,0 +1,102 @@
+#include "arith_driver.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "roundoff/arith.hpp"
+#include "roundoff/round.hpp"
+
+namespace roundoff {
+namespace {
+
+using L1 = Lanes<uint64_t, 1>;
+
+template <Rounding M, ArithOp Op>
+ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, const ArithRequest& req,
+                                   const Specials& S, uint32_t r) {
+  // DAZ as a unit working in the result format sees it: operands below its normal range.
+  const auto unpack_operand = [&](uint64_t c, const FormatInfo& F) {
+    Exact<L1> e = unpack<L1>(c, F, false, true);
+    e.is_zero = e.is_zero || (req.flush_inputs && !e.is_nan && !e.is_inf && e.msb < req.to.emin);
+    return e;
+  };
+  const Exact<L1> x = unpack_operand(ca, req.a);
+  Exact<L1> y = unpack_operand(cb, req.b);
+  Exact<L1> z;
+  if constexpr (Op == ArithOp::mul) {
+    z = exact_mul<L1>(x, y);
+  } else {
+    if constexpr (Op == ArithOp::sub) y.neg = !y.neg;
+    z = exact_add<L1>(x, y, M == Rounding::down);
+  }
+  return round_to_code<M, L1>(z, req.to, req.policy, S, r);
+}
+
+template <Rounding M, ArithOp Op, class Dst>
+void arith_typed(const StridedView& a, const StridedView& b, void* out_raw,
+                 const ArithRequest& req, const StridedView* rbits, int threads) {
+  const size_t n = element_count(a);
+  const size_t tiles = (n + kTile - 1) / kTile;
+  Dst* out = static_cast<Dst*>(out_raw);
+  const Specials S = specials<M>(req.to, req.policy);
+  const int nthreads = tiles >= 4 ? std::max(1, threads) : 1;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+  for (long long t = 0; t < (long long)tiles; ++t) {
+    uint64_t a_buf[kTile], b_buf[kTile];
+    uint32_t bits_buf[kTile];
+    const size_t first = size_t(t) * kTile;
+    const size_t count = std::min(kTile, n - first);
+    gather_codes_u64(a, first, count, a_buf);
+    gather_codes_u64(b, first, count, b_buf);
+    if (M == Rounding::stochastic)
+      tile_random_bits(rbits, req.seed, req.policy.sr_bits, first, count, bits_buf);
+    for (size_t i = 0; i < count; ++i) {
+      const uint32_t r = M == Rounding::stochastic ? bits_buf[i] : 0;
+      out[first + i] = Dst(arith_one<M, Op>(a_buf[i], b_buf[i], req, S, r));
+    }
+  }
+}
+
+using ArithFn = void (*)(const StridedView&, const StridedView&, void*, const ArithRequest&,
+                         const StridedView*, int);
+
+template <Rounding M, ArithOp Op>
+ArithFn pick_dst(int out_itemsize) {
+  switch (out_itemsize) {
+    case 1: return &arith_typed<M, Op, uint8_t>;
+    case 2: return &arith_typed<M, Op, uint16_t>;
+    case 4: return &arith_typed<M, Op, uint32_t>;
+    case 8: return &arith_typed<M, Op, uint64_t>;
+  }
+  throw std::invalid_argument("result itemsize must be 1, 2, 4 or 8");
+}
+
+template <Rounding M>
+ArithFn pick_op(ArithOp op, int out_itemsize) {
+  switch (op) {
+    case ArithOp::add: return pick_dst<M, ArithOp::add>(out_itemsize);
+    case ArithOp::sub: return pick_dst<M, ArithOp::sub>(out_itemsize);
+    case ArithOp::mul: return pick_dst<M, ArithOp::mul>(out_itemsize);
+  }
+  throw std::invalid_argument("unknown operation");
+}
+
+}  // namespace
+
+void arith_array(const StridedView& a, const StridedView& b, void* out, int out_itemsize,
+                 const ArithRequest& req, const StridedView* rbits, int threads) {
+  ArithFn fn = nullptr;
+  switch (req.mode) {
+    case Rounding::nearest_even: fn = pick_op<Rounding::nearest_even>(req.op, out_itemsize); break;
+    case Rounding::nearest_away: fn = pick_op<Rounding::nearest_away>(req.op, out_itemsize); break;
+    case Rounding::toward_zero: fn = pick_op<Rounding::toward_zero>(req.op, out_itemsize); break;
+    case Rounding::up: fn = pick_op<Rounding::up>(req.op, out_itemsize); break;
+    case Rounding::down: fn = pick_op<Rounding::down>(req.op, out_itemsize); break;
+    case Rounding::odd: fn = pick_op<Rounding::odd>(req.op, out_itemsize); break;
+    case Rounding::stochastic: fn = pick_op<Rounding::stochastic>(req.op, out_itemsize); break;
+  }
+  if (!fn) throw std::invalid_argument("unknown rounding mode");
+  fn(a, b, out, req, rbits, threads);
+}
+
+}  // namespace roundoff

@@ -1,0 +1,27 @@
+// CPU driver for elementwise arithmetic: operands as broadcast strided views of codes, results
+// as C-contiguous codes, tiles over the flat C-order index, OpenMP across tiles.
+#pragma once
+#include <cstdint>
+
+#include "roundoff/format.hpp"
+#include "roundoff/round.hpp"
+#include "strided.hpp"
+
+namespace roundoff {
+
+enum class ArithOp : int { add = 0, sub = 1, mul = 2 };
+
+struct ArithRequest {
+  ArithOp op;
+  FormatInfo a, b, to;  // operand and result formats
+  Rounding mode;
+  Policy policy;
+  bool flush_inputs;
+  uint64_t seed;
+};
+
+// out[i] = round(a[i] op b[i]) for every element of the (common) shape of a and b.
+void arith_array(const StridedView& a, const StridedView& b, void* out, int out_itemsize,
+                 const ArithRequest& req, const StridedView* rbits, int threads);
+
+}  // namespace roundoff

@@ -1,0 +1,115 @@
+"""Elementwise arithmetic: the exact result of each operation, rounded once into a format."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from . import _core
+from ._casts import ArrayLike, _check_policy, _rbits, _result, _source, decode
+from ._formats import DTYPE_FORMATS, FormatLike, format
+from ._rounding import MODES, rounding_mode
+
+_OPS = ("add", "sub", "mul")
+# Results carry P = 61 exact significand bits (the lowest may be uncertain after a sticky
+# subtraction): stochastic rounding reads sr_bits bits below the quantum, so man_bits + sr_bits
+# must stay within 60.
+_EXACT_BITS = 60
+
+
+def _binary(op: str, a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str,
+            saturate: bool, seed: int, sr_bits: int, rbits: Optional[ArrayLike],
+            flush_subnormals: bool, dtype: Any, codes: bool) -> Any:
+    dst = format(fmt)
+    mode = rounding_mode(rounding)
+    _check_policy(saturate, seed, sr_bits, flush_subnormals)
+    ca, fa, a_scalar = _source(a, "a")
+    cb, fb, b_scalar = _source(b, "b")
+    try:
+        shape = np.broadcast_shapes(ca.shape, cb.shape)
+    except ValueError:
+        raise ValueError(f"a and b: shapes {ca.shape} and {cb.shape} do not broadcast") from None
+    if mode == "stochastic" and dst.man_bits + int(sr_bits) > _EXACT_BITS:
+        raise ValueError(
+            f"sr_bits: arithmetic keeps {_EXACT_BITS - dst.man_bits} exact bits below the "
+            f"rounding position of {dst}; pass sr_bits <= {_EXACT_BITS - dst.man_bits}")
+    r = None
+    if rbits is not None:
+        if mode != "stochastic":
+            raise ValueError("rbits: random bits are only used with rounding='stochastic'")
+        r = _rbits(rbits, shape, int(sr_bits))
+    if not codes and np.dtype(dtype) not in DTYPE_FORMATS:  # checked before any work
+        raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
+    out = np.empty(shape, dtype=dst.code_dtype)
+    _core.arith(_OPS.index(op), np.broadcast_to(ca, shape), np.broadcast_to(cb, shape), out,
+                fa._facts(), fb._facts(), dst._facts(), MODES.index(mode), bool(saturate),
+                bool(flush_subnormals), bool(flush_subnormals), int(sr_bits), int(seed), r)
+    result = out if codes else decode(out, dst, dtype)
+    return _result(result, a_scalar and b_scalar)
+
+
+_DOC = """{summary}
+
+    The exact {what} of ``a`` and ``b`` (taken exactly: float16/32/64, ml_dtypes or integers
+    below 2^53; NumPy broadcasting) rounded once into ``fmt``.
+
+    Args:
+        a, b: the operands.
+        fmt: the result format (a :class:`Format`, a name such as ``"bf16"``, or a dtype).
+        rounding: any mode of :func:`encode`, including ``stochastic`` and ``odd``.
+        saturate: overflow and Inf give ±max instead of the format's Inf or NaN.
+        seed: stochastic rounding key; element i of the result uses Philox word i mod 4 of
+            counter i // 4, as :func:`encode` does.
+        sr_bits: R, the number of random bits (``fmt.man_bits + sr_bits <= 60``).
+        rbits: your own random integers in 0..2^R-1, one per result element.
+        flush_subnormals: operands below ``fmt``'s smallest normal are zeros (DAZ, as a unit
+            working in ``fmt`` sees them) and subnormal results flush to zero (FTZ), keeping
+            the sign.
+        dtype: the float dtype of the returned values (default float64; each result value is
+            decoded exactly when the dtype holds ``fmt``, else rounded to nearest-even).
+        codes: return the result's codes of ``fmt`` instead of values.
+
+    Returns:
+        An array of the broadcast shape (a NumPy scalar when both operands are scalars).
+
+    {example}
+    """
+
+
+def add(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    return _binary("add", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
+                   flush_subnormals, dtype, codes)
+
+
+def sub(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    return _binary("sub", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
+                   flush_subnormals, dtype, codes)
+
+
+def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    return _binary("mul", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
+                   flush_subnormals, dtype, codes)
+
+
+add.__doc__ = _DOC.format(
+    summary="``a + b`` rounded once into ``fmt``.", what="sum",
+    example=""">>> float(add(1.0, 2.0**-9, "bf16")), float(add(1.0, 2.0**-9, "bf16", "up"))
+    (1.0, 1.0078125)""")
+sub.__doc__ = _DOC.format(
+    summary="``a - b`` rounded once into ``fmt``.", what="difference",
+    example=""">>> float(sub(1.0, 1.0, "e4m3")), float(sub(1.0, 1.0, "e4m3", "down"))
+    (0.0, -0.0)""")
+mul.__doc__ = _DOC.format(
+    summary="``a * b`` rounded once into ``fmt``.", what="product",
+    example=""">>> float(mul(1.0 + 2.0**-3, 1.0 + 2.0**-3, "e4m3"))  # 1.265625 -> 1.25
+    1.25""")
