@@ -364,20 +364,6 @@ def round_mpfr(values, name: str, mode: str) -> np.ndarray:
     """
     if gmpy2 is None:
         raise RuntimeError("gmpy2 is not installed")
-    e, m = IEEE_FORMATS[name]
-    p = m + 1
-    bias = (1 << (e - 1)) - 1
-    emin_ieee, emax_ieee = 1 - bias, bias
-    # MPFR significands are in [1/2, 1): its exponents are one above the IEEE ones.
-    ctx_args = dict(precision=p, emin=emin_ieee - p + 2, emax=emax_ieee + 1, subnormalize=True)
-    rnd = {
-        "nearest_even": gmpy2.RoundToNearest,
-        "toward_zero": gmpy2.RoundToZero,
-        "odd": gmpy2.RoundToZero,
-        "up": gmpy2.RoundUp,
-        "down": gmpy2.RoundDown,
-        "nearest_away": gmpy2.RoundAwayZero,
-    }[mode]
     wide = gmpy2.context(precision=53, emin=-1200, emax=1200)
     xs = [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
     with gmpy2.context(wide):

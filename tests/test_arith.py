@@ -1,13 +1,16 @@
 """Elementwise arithmetic: every result is the exact value rounded once.
 
 Oracles: for FP8 operands the exact sum, difference and product are float64 values (checked
-with TwoSum), rounded by the independent table oracle; for float64 operands the exact value
+with TwoSum), rounded by the independent table oracle. FP8 quotients are first rounded to odd
+at 53 bits with Fractions: that keeps every rounding decision into <= 10-bit formats
+(Boldo & Melquiond, round-to-odd at p + 2 bits or more). For float64 operands the exact value
 comes from MPFR at 2200 bits and is rounded by MPFR with subnormalize.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -67,6 +70,53 @@ def test_every_fp8_pair_vs_table_oracle(name, op, mode):
                             int(want.ravel()[i])) for i in bad[:5]]
 
 
+def round_to_odd_float64(q: Fraction) -> float:
+    """q rounded to odd at float64's precision (q's binade is normal in float64)."""
+    f = float(q)  # nearest
+    if Fraction(f) == q:
+        return f
+    t = f if abs(Fraction(f)) < abs(q) else float(np.nextafter(f, 0.0))  # toward zero
+    bits = np.array([t]).view(np.uint64) | np.uint64(1)
+    return float(bits.view(np.float64)[0])
+
+
+def exact_quotients(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b with IEEE specials, finite nonzero quotients rounded to odd at 53 bits."""
+    out = np.empty(a.shape)
+    for i, (x, y) in enumerate(zip(a.ravel().tolist(), b.ravel().tolist())):
+        if y == 0 or x == 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out.flat[i] = np.float64(x) / np.float64(y)
+        else:
+            out.flat[i] = round_to_odd_float64(Fraction(x) / Fraction(y))
+    return out
+
+
+@pytest.fixture(scope="module")
+def fp8_quotients():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            v = finite_values(ro.format(name))
+            a, b = np.broadcast_arrays(v[:, None], v[None, :])
+            cache[name] = (a, b, exact_quotients(a, b))
+        return cache[name]
+    return get
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["e4m3", "e5m2"])
+def test_every_fp8_quotient_vs_oracle(name, mode, fp8_quotients):
+    fmt = ro.format(name)
+    a, b, q = fp8_quotients(name)
+    got = ro.div(a, b, fmt, mode, codes=True)
+    want = oracle.round_table(q, fmt, mode)
+    bad = np.flatnonzero(got.ravel() != want.ravel())
+    assert bad.size == 0, [(a.ravel()[i], b.ravel()[i], int(got.ravel()[i]),
+                            int(want.ravel()[i])) for i in bad[:5]]
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("op", list(OPS))
 def test_fp8_pairs_saturate_and_flush(op, mode):
@@ -88,6 +138,8 @@ def test_fp8_pairs_saturate_and_flush(op, mode):
 def _mpfr_exact(op: str, a: float, b: float):
     with gmpy2.context(precision=2200, emin=-5000, emax=5000):
         x, y = gmpy2.mpfr(a), gmpy2.mpfr(b)
+        if op == "div":
+            return None  # not exact at any precision: see test_float64_quotients_vs_mpfr
         return x + y if op == "add" else x - y if op == "sub" else x * y
 
 
@@ -111,12 +163,56 @@ def test_float64_operands_vs_mpfr(name, a, b, op, near):
         if not math.isfinite(b):
             return
     exact = _mpfr_exact(op, a, b)
-    if gmpy2.is_zero(exact):
+    if exact is None or gmpy2.is_zero(exact):
         return  # the sign of an exact zero is covered by the FP8 tests
     for mode in MODES:
         want = oracle.round_mpfr_exact([exact], name, mode)[0]
         got = getattr(ro, op)(a, b, fmt, mode, codes=True)
         assert int(got) == int(want), (a, b, op, mode, hex(int(got)), hex(int(want)))
+
+
+@pytest.mark.skipif(gmpy2 is None, reason="gmpy2 not installed")
+@pytest.mark.parametrize("name", ["bfloat16", "float16", "float32"])
+@settings(max_examples=150, deadline=None)
+@given(a=st.one_of(finite64, spread), b=st.one_of(finite64, spread))
+def test_float64_quotients_vs_mpfr(name, a, b):
+    """MPFR divides straight into the target (subnormalize), so it rounds the exact quotient
+    once; round-to-odd is RNDZ plus the inexact flag; ties-away picks between MPFR's RNDZ and
+    RNDA results by comparing a with midpoint * b exactly."""
+    if b == 0 or a == 0:
+        return
+    fmt = ro.format(name)
+    e, m = oracle.IEEE_FORMATS[name]
+    bias = (1 << (e - 1)) - 1
+    # MPFR significands are in [1/2, 1): exponents one above the IEEE ones (as in oracle.py).
+    ctx = dict(precision=m + 1, emin=2 - bias - m, emax=bias + 1, subnormalize=True)
+    x, y = gmpy2.mpfr(a, 53), gmpy2.mpfr(b, 53)
+
+    def rounded(rnd):
+        with gmpy2.context(**ctx, round=rnd) as c:
+            r = x / y
+            return float(r), c.inexact
+
+    toward, inexact = rounded(gmpy2.RoundToZero)
+    for mode in MODES:
+        if mode == "odd":
+            code = oracle._pack_ieee(toward, e, m) | int(inexact)
+        elif mode == "nearest_away":
+            away, _ = rounded(gmpy2.RoundAwayZero)
+            if math.isinf(away):
+                away = math.copysign(math.ldexp(2.0, bias), toward or a / b)
+            mid = (Fraction(toward) + Fraction(away)) / 2
+            q = Fraction(a) / Fraction(b)
+            r = away if abs(q) >= abs(mid) else toward
+            if abs(r) > math.ldexp(2.0 - 2.0**-m, bias):
+                r = math.copysign(math.inf, r)
+            code = oracle._pack_ieee(r, e, m)
+        else:
+            rnd = {"nearest_even": gmpy2.RoundToNearest, "toward_zero": gmpy2.RoundToZero,
+                   "up": gmpy2.RoundUp, "down": gmpy2.RoundDown}[mode]
+            code = oracle._pack_ieee(rounded(rnd)[0], e, m)
+        got = ro.div(a, b, fmt, mode, codes=True)
+        assert int(got) == code, (a, b, mode, hex(int(got)), hex(code))
 
 
 def test_ieee_special_cases():
@@ -131,6 +227,11 @@ def test_ieee_special_cases():
     assert math.isnan(ro.add(inf, -inf, "bf16"))
     assert ro.add(inf, inf, "bf16") == inf
     assert ro.mul(-inf, 2.0, "fp16") == -inf
+    assert ro.div(1.0, 0.0, "bf16") == inf and ro.div(1.0, -0.0, "bf16") == -inf
+    assert math.isnan(ro.div(-1.0, 0.0, "e4m3"))  # no Inf in E4M3: NaN, sign kept
+    assert float(ro.div(-1.0, 0.0, "e4m3", saturate=True)) == -448.0
+    assert math.isnan(ro.div(0.0, 0.0, "bf16")) and math.isnan(ro.div(inf, inf, "bf16"))
+    assert math.copysign(1, float(ro.div(-1.0, inf, "fp16"))) == -1
     assert int(ro.add(nan, 1.0, "bf16", codes=True)) == ro.bfloat16.nan_code
     assert int(ro.mul(-nan, 1.0, "e4m3", codes=True)) == 0x7F  # canonical NaN
     # FNUZ: a negative zero result is +0 (the negative-zero code is NaN).
@@ -202,3 +303,47 @@ def test_broadcasting_and_bad_input():
     ro.add(a, a, "e4m3")
     assert np.array_equal(a, np.arange(6.0))  # inputs untouched
     assert ro.add(np.zeros((0, 3)), 1.0, "bf16").shape == (0, 3)
+
+
+def hidden_ties(count: int = 6):
+    """float64 pairs a, b whose quotient exceeds a float32 midpoint m by less than 2^-62 of it:
+    the first 62 bits of the quotient look exactly like the tie, only the remainder tells."""
+    rng = np.random.default_rng(11)
+    found = []
+    while len(found) < count:
+        b = 1.0 + float(rng.integers(1, 2**52)) * 2.0**-52
+        k = int(rng.integers(0, 2**22))
+        m = Fraction(1) + Fraction(2 * k + 1, 2**24)  # between two float32 values in [1, 2)
+        a = float(m * Fraction(b))
+        excess = Fraction(a) / Fraction(b) - m
+        if 0 < excess < m * Fraction(1, 2**62):
+            found.append((a, b, m))
+    return found
+
+
+def test_division_remainder_is_sticky():
+    for a, b, m in hidden_ties():
+        lo, hi = float(m - Fraction(1, 2**24)), float(m + Fraction(1, 2**24))
+        assert float(ro.div(a, b, "float32")) == hi  # above the midpoint: up, even or not
+        assert float(ro.div(a, b, "float32", "nearest_away")) == hi
+        assert float(ro.div(a, b, "float32", "toward_zero")) == lo
+        odd = int(np.float32(lo).view(np.uint32)) | 1
+        assert int(ro.div(a, b, "float32", "odd", codes=True)) == odd
+
+
+def test_product_low_bits_are_sticky():
+    """float64 pairs whose product exceeds a float32 midpoint by less than 2^-62 of it: only
+    the product's low bits (kept as sticky) separate it from the tie."""
+    rng = np.random.default_rng(12)
+    found = 0
+    while found < 6:
+        a = 1.0 + float(rng.integers(1, 2**52)) * 2.0**-52
+        m = Fraction(1) + Fraction(2 * int(rng.integers(0, 2**22)) + 1, 2**24)
+        b = float(m / Fraction(a))
+        excess = Fraction(a) * Fraction(b) - m
+        if not 0 < excess < m * Fraction(1, 2**62):
+            continue
+        found += 1
+        lo, hi = float(m - Fraction(1, 2**24)), float(m + Fraction(1, 2**24))
+        assert float(ro.mul(a, b, "float32")) == hi
+        assert float(ro.mul(a, b, "float32", "toward_zero")) == lo

@@ -25,6 +25,8 @@ ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, const ArithRequest&
   Exact<L1> z;
   if constexpr (Op == ArithOp::mul) {
     z = exact_mul<L1>(x, y);
+  } else if constexpr (Op == ArithOp::div) {
+    z = exact_div<L1>(x, y);
   } else {
     if constexpr (Op == ArithOp::sub) y.neg = !y.neg;
     z = exact_add<L1>(x, y, M == Rounding::down);
@@ -77,6 +79,7 @@ ArithFn pick_op(ArithOp op, int out_itemsize) {
     case ArithOp::add: return pick_dst<M, ArithOp::add>(out_itemsize);
     case ArithOp::sub: return pick_dst<M, ArithOp::sub>(out_itemsize);
     case ArithOp::mul: return pick_dst<M, ArithOp::mul>(out_itemsize);
+    case ArithOp::div: return pick_dst<M, ArithOp::div>(out_itemsize);
   }
   throw std::invalid_argument("unknown operation");
 }

@@ -9,7 +9,7 @@
 
 namespace roundoff {
 
-enum class ArithOp : int { add = 0, sub = 1, mul = 2 };
+enum class ArithOp : int { add = 0, sub = 1, mul = 2, div = 3 };
 
 struct ArithRequest {
   ArithOp op;

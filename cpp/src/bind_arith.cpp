@@ -17,7 +17,7 @@ void arith(int op, const py::array& a, const py::array& b, py::array& out, const
            const py::tuple& b_facts, const py::tuple& to_facts, int mode, bool saturate,
            bool flush_inputs, bool flush_outputs, int sr_bits, uint64_t seed,
            const py::object& rbits) {
-  if (op < 0 || op > int(ArithOp::mul)) throw std::invalid_argument("operation");
+  if (op < 0 || op > int(ArithOp::div)) throw std::invalid_argument("operation");
   if (mode < 0 || mode > int(Rounding::stochastic)) throw std::invalid_argument("rounding mode");
   if (sr_bits < 1 || sr_bits > 32) throw std::invalid_argument("sr_bits must be in 1..32");
   if (a.ndim() != out.ndim() || b.ndim() != out.ndim() || a.size() != out.size() ||
@@ -53,7 +53,7 @@ void bind_arith(py::module_& m) {
         py::arg("a_facts"), py::arg("b_facts"), py::arg("to_facts"), py::arg("mode"),
         py::arg("saturate"), py::arg("flush_inputs"), py::arg("flush_outputs"),
         py::arg("sr_bits"), py::arg("seed"), py::arg("rbits"),
-        "out = round(a op b) elementwise; op 0 add, 1 sub, 2 mul; a, b codes of their formats.");
+        "out = round(a op b) elementwise; op 0 add, 1 sub, 2 mul, 3 div; a, b codes of their formats.");
 }
 
 }  // namespace roundoff

@@ -11,7 +11,7 @@ from ._casts import ArrayLike, _check_policy, _rbits, _result, _source, decode
 from ._formats import DTYPE_FORMATS, FormatLike, format
 from ._rounding import MODES, rounding_mode
 
-_OPS = ("add", "sub", "mul")
+_OPS = ("add", "sub", "mul", "div")
 # Results carry P = 61 exact significand bits (the lowest may be uncertain after a sticky
 # subtraction): stochastic rounding reads sr_bits bits below the quantum, so man_bits + sr_bits
 # must stay within 60.
@@ -101,6 +101,14 @@ def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_ev
                    flush_subnormals, dtype, codes)
 
 
+def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    return _binary("div", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
+                   flush_subnormals, dtype, codes)
+
+
 add.__doc__ = _DOC.format(
     summary="``a + b`` rounded once into ``fmt``.", what="sum",
     example=""">>> float(add(1.0, 2.0**-9, "bf16")), float(add(1.0, 2.0**-9, "bf16", "up"))
@@ -109,6 +117,11 @@ sub.__doc__ = _DOC.format(
     summary="``a - b`` rounded once into ``fmt``.", what="difference",
     example=""">>> float(sub(1.0, 1.0, "e4m3")), float(sub(1.0, 1.0, "e4m3", "down"))
     (0.0, -0.0)""")
+div.__doc__ = _DOC.format(
+    summary="``a / b`` rounded once into ``fmt``; x / 0 is a signed Inf (then per the format).",
+    what="quotient",
+    example=""">>> float(div(1.0, 3.0, "bf16")), float(div(1.0, 3.0, "bf16", "up"))
+    (0.333984375, 0.333984375)""")
 mul.__doc__ = _DOC.format(
     summary="``a * b`` rounded once into ``fmt``.", what="product",
     example=""">>> float(mul(1.0 + 2.0**-3, 1.0 + 2.0**-3, "e4m3"))  # 1.265625 -> 1.25

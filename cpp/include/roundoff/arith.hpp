@@ -42,6 +42,30 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_mul(const Exact<L>& a, const Exact<L>
   return r;
 }
 
+// a / b, exactly up to a sticky bit. Division by zero gives a signed Inf (the rounding routine
+// maps it per the format and saturate), 0/0 and Inf/Inf NaN.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_div(const Exact<L>& a, const Exact<L>& b) {
+  using U = typename L::U;
+  static_assert(L::W == 64, "exact_div works in 64-bit lanes");
+  constexpr int P = sig_top<L>;
+  // a53 * 2^62 / b53 with both in [2^52, 2^53): the quotient is in (2^61, 2^63).
+  const U a53 = a.sig >> L::u(P - 52);
+  const U b53 = b.is_zero ? L::u(1) : U(b.sig >> L::u(P - 52));  // a zero divisor's sig is 0
+  typename L::M rem;
+  const U q = L::div_wide(a53 >> L::u(2), a53 << L::u(62), b53, rem);
+  const auto carry = (q >> L::u(P + 1)) != L::u(0);  // q >= 2^62
+  Exact<L> r;
+  r.sig = carry ? U(q >> L::u(1)) : q;
+  r.sticky = rem | (carry & ((q & L::u(1)) != L::u(0)));
+  r.msb = a.msb - b.msb - (carry ? L::s(0) : L::s(1));
+  r.neg = a.neg != b.neg;
+  r.is_nan = a.is_nan | b.is_nan | (a.is_zero & b.is_zero) | (a.is_inf & b.is_inf);
+  r.is_inf = (a.is_inf | b.is_zero) & !r.is_nan;
+  r.is_zero = (a.is_zero | b.is_inf) & !r.is_nan & !r.is_inf;
+  return r;
+}
+
 // a + b, exactly up to a sticky bit. An exact zero sum of nonzero terms is -0 when rounding
 // down and +0 otherwise (IEEE 754 §6.3); so is +0 + -0.
 template <class L>

@@ -70,6 +70,16 @@ struct Lanes<E, 1> {
     lo = a * b;
   }
 
+  // floor((hi * 2^64 + lo) / d) and whether the division leaves a remainder; the quotient
+  // must fit in 64 bits (hi < d).
+  ROUNDOFF_HD ROUNDOFF_INLINE static U div_wide(U hi, U lo, U d, M& inexact) {
+    static_assert(W == 64, "div_wide is defined on 64-bit lanes");
+    const unsigned __int128 n = ((unsigned __int128)hi << 64) | lo;
+    const U q = U(n / d);
+    inexact = n != (unsigned __int128)q * d;
+    return q;
+  }
+
   ROUNDOFF_HD ROUNDOFF_INLINE static U iota() { return U(0); }
 
   // Writes word w of lane j to out[4 * j + w], the first `count` of them.
