@@ -347,3 +347,112 @@ def test_product_low_bits_are_sticky():
         lo, hi = float(m - Fraction(1, 2**24)), float(m + Fraction(1, 2**24))
         assert float(ro.mul(a, b, "float32")) == hi
         assert float(ro.mul(a, b, "float32", "toward_zero")) == lo
+
+
+def e4m3_triples(n: int = 1_000_000):
+    """n random triples of finite E4M3 values; half of them cancellation-heavy (c is -a*b
+    rounded to E4M3, nudged by up to 2 codes)."""
+    rng = np.random.default_rng(21)
+    fmt = ro.format("e4m3")
+    v = finite_values(fmt)
+    a, b, c = (v[rng.integers(0, v.size, n)] for _ in range(3))
+    half = n // 2
+    near = ro.encode(-(a[:half] * b[:half]), fmt, saturate=True).astype(np.int64)
+    near = near + rng.integers(-2, 3, half) * np.where(near & 0x80, -1, 1)
+    near = np.clip(near, 0, 255).astype(np.uint8)
+    near = np.where((near & 0x7F) == 0x7F, near - 1, near).astype(np.uint8)  # not NaN
+    c[:half] = ro.decode(near, fmt, np.float64)
+    return a, b, c
+
+
+@pytest.fixture(scope="module")
+def fma_triples():
+    a, b, c = e4m3_triples()
+    p = a * b  # exact: 8-bit products
+    with np.errstate(invalid="ignore"):
+        s = p + c
+        bv = s - p
+        err = (p - (s - bv)) + (c - bv)
+    assert np.all(err == 0), "a * b + c not exact in float64"
+    return a, b, c, s
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_million_e4m3_fma_triples_vs_table_oracle(mode, fma_triples):
+    a, b, c, s = fma_triples
+    fmt = ro.format("e4m3")
+    zero = s == 0
+    p_zero, c_zero = (a == 0) | (b == 0), c == 0
+    # IEEE zero sign: both terms zero -> their rule; exact cancellation -> +0 (-0 under down).
+    p_neg = np.signbit(a) != np.signbit(b)
+    both = p_zero & c_zero
+    zsign = np.where(both & (p_neg == np.signbit(c)), p_neg, mode == "down")
+    want = oracle.round_table(np.where(zero, np.where(zsign, -0.0, 0.0), s), fmt, mode)
+    got = ro.fma(a, b, c, fmt, mode, codes=True)
+    bad = np.flatnonzero(got != want)
+    assert bad.size == 0, [(a[i], b[i], c[i], int(got[i]), int(want[i])) for i in bad[:5]]
+
+
+E6M9 = ro.Format(exp_bits=6, man_bits=9)
+
+
+def _fma_name(fmt):
+    return {ro.bfloat16: "bfloat16", ro.float16: "float16"}.get(fmt, "e6m9")
+
+
+@pytest.mark.skipif(gmpy2 is None, reason="gmpy2 not installed")
+@pytest.mark.parametrize("fmt", [ro.bfloat16, ro.float16, E6M9], ids=["bf16", "fp16", "e6m9"])
+@settings(max_examples=120, deadline=None)
+@given(xs=st.lists(st.one_of(finite64, spread), min_size=3, max_size=3),
+       in_format=st.lists(st.booleans(), min_size=3, max_size=3), near=st.integers(-2, 2))
+def test_fma_vs_mpfr(fmt, xs, in_format, near):
+    """Operands either of the format (quantized) or raw float64; c is sometimes -a*b nudged
+    (near-cancellation and near-ties)."""
+    a, b, c = (float(ro.quantize(x, fmt)) if q else x for x, q in zip(xs, in_format))
+    if not all(map(math.isfinite, (a, b, c))):
+        return
+    if near:
+        c = -float(ro.mul(a, b, fmt)) + near * float(np.spacing(np.float64(a * b or 1.0)))
+        if not math.isfinite(c):
+            return
+    with gmpy2.context(precision=2200, emin=-5000, emax=5000):
+        exact = gmpy2.mpfr(a) * gmpy2.mpfr(b) + gmpy2.mpfr(c)
+    if gmpy2.is_zero(exact):
+        return
+    oracle.IEEE_FORMATS.setdefault("e6m9", (6, 9))
+    for mode in MODES:
+        want = oracle.round_mpfr_exact([exact], _fma_name(fmt), mode)[0]
+        got = ro.fma(a, b, c, fmt, mode, codes=True)
+        assert int(got) == int(want), (a, b, c, mode, hex(int(got)), hex(int(want)))
+
+
+def test_fma_double_rounding():
+    """Rounding the product first loses what the sum needs: BF16 x = 1 + 2^-7,
+    x * x + (-1 - 2^-6) = 2^-14 exactly; the rounded product gives 0."""
+    x = 1.0 + 2.0**-7
+    assert float(ro.fma(x, x, -(1.0 + 2.0**-6), "bf16")) == 2.0**-14
+    assert float(ro.add(ro.mul(x, x, "bf16"), -(1.0 + 2.0**-6), "bf16")) == 0.0
+
+
+def test_fma_specials_and_stochastic():
+    inf = math.inf
+    assert math.isnan(ro.fma(0.0, inf, 1.0, "bf16"))
+    assert math.isnan(ro.fma(inf, 1.0, -inf, "bf16"))
+    assert ro.fma(inf, 1.0, inf, "bf16") == inf
+    assert ro.fma(1e300, 1e300, -inf, "float64") == -inf
+    z = float(ro.fma(1.0, 1.0, -1.0, "fp16", "down"))
+    assert z == 0 and math.copysign(1, z) == -1
+    assert math.copysign(1, float(ro.fma(-0.0, 1.0, -0.0, "fp16"))) == -1
+    # 1 + 2^-8 * 2^-2 lies 1/8 of the way to the next BF16 value (ulp 2^-7): 32 of 256 up.
+    r = np.arange(256, dtype=np.uint32)
+    got = ro.fma(np.full(256, 2.0**-8), 2.0**-2, 1.0, "bf16", "stochastic", rbits=r, sr_bits=8)
+    assert np.count_nonzero(got == 1.0 + 2.0**-7) == 32
+
+
+def test_fma_far_smaller_product_is_sticky():
+    """Found by Hypothesis: a product 128 or more binades below the addend fell outside the
+    128-bit alignment mask and was dropped instead of kept as sticky."""
+    for b in (2.0**-126, 2.0**-130, 2.0**-1000):
+        assert float(ro.fma(0.25, b, 1.0, "bf16", "up")) == 1.0 + 2.0**-7
+        assert float(ro.fma(-0.25, b, 1.0, "bf16", "down")) == 1.0 - 2.0**-8
+        assert float(ro.fma(0.25, b, 1.0, "bf16")) == 1.0

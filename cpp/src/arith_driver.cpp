@@ -12,7 +12,7 @@ namespace {
 using L1 = Lanes<uint64_t, 1>;
 
 template <Rounding M, ArithOp Op>
-ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, const ArithRequest& req,
+ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, uint64_t cc, const ArithRequest& req,
                                    const Specials& S, uint32_t r) {
   // DAZ as a unit working in the result format sees it: operands below its normal range.
   const auto unpack_operand = [&](uint64_t c, const FormatInfo& F) {
@@ -27,6 +27,8 @@ ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, const ArithRequest&
     z = exact_mul<L1>(x, y);
   } else if constexpr (Op == ArithOp::div) {
     z = exact_div<L1>(x, y);
+  } else if constexpr (Op == ArithOp::fma) {
+    z = exact_fma<L1>(x, y, unpack_operand(cc, req.c), M == Rounding::down);
   } else {
     if constexpr (Op == ArithOp::sub) y.neg = !y.neg;
     z = exact_add<L1>(x, y, M == Rounding::down);
@@ -35,7 +37,7 @@ ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, const ArithRequest&
 }
 
 template <Rounding M, ArithOp Op, class Dst>
-void arith_typed(const StridedView& a, const StridedView& b, void* out_raw,
+void arith_typed(const StridedView& a, const StridedView& b, const StridedView* c, void* out_raw,
                  const ArithRequest& req, const StridedView* rbits, int threads) {
   const size_t n = element_count(a);
   const size_t tiles = (n + kTile - 1) / kTile;
@@ -44,23 +46,25 @@ void arith_typed(const StridedView& a, const StridedView& b, void* out_raw,
   const int nthreads = tiles >= 4 ? std::max(1, threads) : 1;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
   for (long long t = 0; t < (long long)tiles; ++t) {
-    uint64_t a_buf[kTile], b_buf[kTile];
+    uint64_t a_buf[kTile], b_buf[kTile], c_buf[kTile];
     uint32_t bits_buf[kTile];
     const size_t first = size_t(t) * kTile;
     const size_t count = std::min(kTile, n - first);
     gather_codes_u64(a, first, count, a_buf);
     gather_codes_u64(b, first, count, b_buf);
+    if constexpr (Op == ArithOp::fma) gather_codes_u64(*c, first, count, c_buf);
     if (M == Rounding::stochastic)
       tile_random_bits(rbits, req.seed, req.policy.sr_bits, first, count, bits_buf);
     for (size_t i = 0; i < count; ++i) {
       const uint32_t r = M == Rounding::stochastic ? bits_buf[i] : 0;
-      out[first + i] = Dst(arith_one<M, Op>(a_buf[i], b_buf[i], req, S, r));
+      const uint64_t cc = Op == ArithOp::fma ? c_buf[i] : 0;
+      out[first + i] = Dst(arith_one<M, Op>(a_buf[i], b_buf[i], cc, req, S, r));
     }
   }
 }
 
-using ArithFn = void (*)(const StridedView&, const StridedView&, void*, const ArithRequest&,
-                         const StridedView*, int);
+using ArithFn = void (*)(const StridedView&, const StridedView&, const StridedView*, void*,
+                         const ArithRequest&, const StridedView*, int);
 
 template <Rounding M, ArithOp Op>
 ArithFn pick_dst(int out_itemsize) {
@@ -80,14 +84,17 @@ ArithFn pick_op(ArithOp op, int out_itemsize) {
     case ArithOp::sub: return pick_dst<M, ArithOp::sub>(out_itemsize);
     case ArithOp::mul: return pick_dst<M, ArithOp::mul>(out_itemsize);
     case ArithOp::div: return pick_dst<M, ArithOp::div>(out_itemsize);
+    case ArithOp::fma: return pick_dst<M, ArithOp::fma>(out_itemsize);
   }
   throw std::invalid_argument("unknown operation");
 }
 
 }  // namespace
 
-void arith_array(const StridedView& a, const StridedView& b, void* out, int out_itemsize,
-                 const ArithRequest& req, const StridedView* rbits, int threads) {
+void arith_array(const StridedView& a, const StridedView& b, const StridedView* c, void* out,
+                 int out_itemsize, const ArithRequest& req, const StridedView* rbits,
+                 int threads) {
+  if (req.op == ArithOp::fma && !c) throw std::invalid_argument("fma needs c");
   ArithFn fn = nullptr;
   switch (req.mode) {
     case Rounding::nearest_even: fn = pick_op<Rounding::nearest_even>(req.op, out_itemsize); break;
@@ -99,7 +106,7 @@ void arith_array(const StridedView& a, const StridedView& b, void* out, int out_
     case Rounding::stochastic: fn = pick_op<Rounding::stochastic>(req.op, out_itemsize); break;
   }
   if (!fn) throw std::invalid_argument("unknown rounding mode");
-  fn(a, b, out, req, rbits, threads);
+  fn(a, b, c, out, req, rbits, threads);
 }
 
 }  // namespace roundoff

@@ -9,19 +9,21 @@
 
 namespace roundoff {
 
-enum class ArithOp : int { add = 0, sub = 1, mul = 2, div = 3 };
+enum class ArithOp : int { add = 0, sub = 1, mul = 2, div = 3, fma = 4 };
 
 struct ArithRequest {
   ArithOp op;
-  FormatInfo a, b, to;  // operand and result formats
+  FormatInfo a, b, c, to;  // operand and result formats (c: fma only)
   Rounding mode;
   Policy policy;
   bool flush_inputs;
   uint64_t seed;
 };
 
-// out[i] = round(a[i] op b[i]) for every element of the (common) shape of a and b.
-void arith_array(const StridedView& a, const StridedView& b, void* out, int out_itemsize,
-                 const ArithRequest& req, const StridedView* rbits, int threads);
+// out[i] = round(a[i] op b[i]) (fma: round(a[i] * b[i] + c[i])) for every element of the
+// common shape of the operands; c is null except for fma.
+void arith_array(const StridedView& a, const StridedView& b, const StridedView* c, void* out,
+                 int out_itemsize, const ArithRequest& req, const StridedView* rbits,
+                 int threads);
 
 }  // namespace roundoff

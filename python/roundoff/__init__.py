@@ -3,10 +3,10 @@
 Formats (:class:`Format`, :func:`format`), casts (:func:`encode`, :func:`decode`,
 :func:`quantize`, :func:`convert`, :func:`astype`) in every rounding mode, including
 reproducible stochastic rounding; elementwise arithmetic rounded once (:func:`add`,
-:func:`sub`, :func:`mul`, :func:`div`).
+:func:`sub`, :func:`mul`, :func:`div`, :func:`fma`).
 """
 
-from ._arith import add, div, mul, sub
+from ._arith import add, div, fma, mul, sub
 from ._casts import astype, convert, decode, encode, get_num_threads, quantize, set_num_threads
 from ._formats import (
     ALIASES,
@@ -39,7 +39,7 @@ E4M3, E5M2, BF16, FP16, FP32, TF32 = (float8_e4m3fn, float8_e5m2, bfloat16, floa
 __all__ = [
     "add", "ALIASES", "astype", "BF16", "bfloat16", "convert", "decode", "div", "E4M3", "E5M2",
     "encode", "float16", "float32", "float4_e2m1fn", "float64", "float6_e2m3fn", "float6_e3m2fn",
-    "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
+    "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "fma",
     "Format", "format", "FORMATS", "FP16", "FP32", "get_num_threads", "ml_dtype", "MODE_ALIASES",
     "MODES", "mul", "NONFINITE", "quantize", "rounding_mode", "set_num_threads", "sub", "TF32",
     "tfloat32",

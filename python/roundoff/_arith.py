@@ -11,25 +11,26 @@ from ._casts import ArrayLike, _check_policy, _rbits, _result, _source, decode
 from ._formats import DTYPE_FORMATS, FormatLike, format
 from ._rounding import MODES, rounding_mode
 
-_OPS = ("add", "sub", "mul", "div")
+_OPS = ("add", "sub", "mul", "div", "fma")
 # Results carry P = 61 exact significand bits (the lowest may be uncertain after a sticky
 # subtraction): stochastic rounding reads sr_bits bits below the quantum, so man_bits + sr_bits
 # must stay within 60.
 _EXACT_BITS = 60
 
 
-def _binary(op: str, a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str,
-            saturate: bool, seed: int, sr_bits: int, rbits: Optional[ArrayLike],
-            flush_subnormals: bool, dtype: Any, codes: bool) -> Any:
+def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, saturate: bool,
+                 seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush_subnormals: bool,
+                 dtype: Any, codes: bool) -> Any:
     dst = format(fmt)
     mode = rounding_mode(rounding)
     _check_policy(saturate, seed, sr_bits, flush_subnormals)
-    ca, fa, a_scalar = _source(a, "a")
-    cb, fb, b_scalar = _source(b, "b")
+    names = "abc"[:len(operands)]
+    src = [_source(x, name) for x, name in zip(operands, names)]
     try:
-        shape = np.broadcast_shapes(ca.shape, cb.shape)
+        shape = np.broadcast_shapes(*(s[0].shape for s in src))
     except ValueError:
-        raise ValueError(f"a and b: shapes {ca.shape} and {cb.shape} do not broadcast") from None
+        shapes = " and ".join(str(s[0].shape) for s in src)
+        raise ValueError(f"{', '.join(names)}: shapes {shapes} do not broadcast") from None
     if mode == "stochastic" and dst.man_bits + int(sr_bits) > _EXACT_BITS:
         raise ValueError(
             f"sr_bits: arithmetic keeps {_EXACT_BITS - dst.man_bits} exact bits below the "
@@ -42,11 +43,20 @@ def _binary(op: str, a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str,
     if not codes and np.dtype(dtype) not in DTYPE_FORMATS:  # checked before any work
         raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
     out = np.empty(shape, dtype=dst.code_dtype)
-    _core.arith(_OPS.index(op), np.broadcast_to(ca, shape), np.broadcast_to(cb, shape), out,
-                fa._facts(), fb._facts(), dst._facts(), MODES.index(mode), bool(saturate),
+    views = [np.broadcast_to(s[0], shape) for s in src]
+    c, c_facts = (views[2], src[2][1]._facts()) if len(src) == 3 else (None, None)
+    _core.arith(_OPS.index(op), views[0], views[1], c, out, src[0][1]._facts(),
+                src[1][1]._facts(), c_facts, dst._facts(), MODES.index(mode), bool(saturate),
                 bool(flush_subnormals), bool(flush_subnormals), int(sr_bits), int(seed), r)
     result = out if codes else decode(out, dst, dtype)
-    return _result(result, a_scalar and b_scalar)
+    return _result(result, all(s[2] for s in src))
+
+
+def _binary(op: str, a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str,
+            saturate: bool, seed: int, sr_bits: int, rbits: Optional[ArrayLike],
+            flush_subnormals: bool, dtype: Any, codes: bool) -> Any:
+    return _elementwise(op, (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
+                        flush_subnormals, dtype, codes)
 
 
 _DOC = """{summary}
@@ -107,6 +117,28 @@ def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_ev
         dtype: Any = np.float64, codes: bool = False) -> Any:
     return _binary("div", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
                    flush_subnormals, dtype, codes)
+
+
+def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,
+        rounding: str = "nearest_even", *, saturate: bool = False, seed: int = 0,
+        sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    """``a * b + c`` with one rounding into ``fmt``: the product is never rounded.
+
+    Operands, broadcasting and keywords as in :func:`add`. The exact product and sum are
+    formed in 128-bit integers; only the final value is rounded, so there is no double
+    rounding and no lost low-order product bits. Sign of an exact zero: as IEEE 754 (the
+    sign of a zero ``a * b + c`` with both terms zero follows the sum's rule; +0 otherwise,
+    -0 under ``down``).
+
+    >>> x = 1.0 + 2.0**-7                      # a BF16 value: x * x = 1 + 2^-6 + 2^-14
+    >>> float(fma(x, x, -(1.0 + 2.0**-6), "bf16"))   # the low product bits survive
+    6.103515625e-05
+    >>> float(sub(mul(x, x, "bf16"), 1.0 + 2.0**-6, "bf16"))  # rounded product: they are gone
+    0.0
+    """
+    return _elementwise("fma", (a, b, c), fmt, rounding, saturate, seed, sr_bits, rbits,
+                        flush_subnormals, dtype, codes)
 
 
 add.__doc__ = _DOC.format(

@@ -1,6 +1,7 @@
 // Exact results of arithmetic on exact values: the input of the rounding routine, so that every
 // operation is rounded once. Written over 64-bit lanes (P = 61): operands carry at most 53
-// significant bits (every format has man_bits <= 52).
+// significant bits (every format has man_bits <= 52). FMA keeps its product exact and sums in
+// 128-bit lanes (P = 125), then narrows to 64-bit lanes with a sticky bit.
 //
 // When a result is inexact in sig (sticky set), its lowest bit may be uncertain after a
 // normalising shift; roundings look at bits from P - man - R up, so callers keep
@@ -13,10 +14,20 @@
 
 namespace roundoff {
 
+// Sign and class of a product a * b (its sig/msb set by the caller).
+template <class L, class R>
+ROUNDOFF_HD ROUNDOFF_INLINE void set_product_class(const Exact<L>& a, const Exact<L>& b, R& r) {
+  r.neg = a.neg != b.neg;
+  r.is_nan = a.is_nan | b.is_nan | (a.is_inf & b.is_zero) | (a.is_zero & b.is_inf);
+  r.is_inf = (a.is_inf | b.is_inf) & !r.is_nan;
+  r.is_zero = (a.is_zero | b.is_zero) & !r.is_nan & !r.is_inf;
+}
+
 // The mask of the low k bits (0 <= k), all bits for k >= W.
 template <class L>
 ROUNDOFF_HD ROUNDOFF_INLINE typename L::U low_bits(typename L::U k) {
-  return k >= L::u(L::W) ? L::u(~uint64_t{0}) : typename L::U((L::u(1) << k) - L::u(1));
+  const typename L::U all = L::u(0) - L::u(1);  // every bit, in any lane width
+  return k >= L::u(L::W) ? all : typename L::U((L::u(1) << k) - L::u(1));
 }
 
 // a * b, exactly up to a sticky bit.
@@ -35,10 +46,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_mul(const Exact<L>& a, const Exact<L>
   r.sig = (hi << (L::u(64) - shift)) | (lo >> shift);
   r.sticky = (lo & low_bits<L>(shift)) != L::u(0);
   r.msb = a.msb + b.msb + (carry ? L::s(1) : L::s(0));
-  r.neg = a.neg != b.neg;
-  r.is_nan = a.is_nan | b.is_nan | (a.is_inf & b.is_zero) | (a.is_zero & b.is_inf);
-  r.is_inf = (a.is_inf | b.is_inf) & !r.is_nan;
-  r.is_zero = (a.is_zero | b.is_zero) & !r.is_nan & !r.is_inf;
+  set_product_class<L>(a, b, r);
   return r;
 }
 
@@ -73,7 +81,6 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>
                                                bool round_down) {
   using U = typename L::U;
   using S = typename L::S;
-  static_assert(L::W == 64, "exact_add works in 64-bit lanes");
   constexpr int P = sig_top<L>;
   const auto a_big = (a.msb > b.msb) | ((a.msb == b.msb) & (a.sig >= b.sig));
   const U big = a_big ? a.sig : b.sig, small = a_big ? b.sig : a.sig;
@@ -84,8 +91,10 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>
   const auto lost = (small & low_bits<L>(d)) != L::u(0);  // bits of small below big's last bit
   const auto same_sign = a.neg == b.neg;
   // Same signs: the sum, at most one bit longer. Opposite: floor of the difference, and the
-  // lost bits as sticky. Bits are lost only when d >= 10, so the difference then keeps at
-  // least P bits and normalising shifts it by at most one (see the note at the top).
+  // lost bits as sticky. Bits are lost only when small has more than P + 1 - d significant
+  // bits, and the operands' widths (53 in 64-bit lanes; 106-bit products and 53-bit addends in
+  // 128-bit lanes) make d then large enough that the difference keeps at least P bits:
+  // normalising shifts it by at most one (see the note at the top).
   const U sum = big + aligned;
   const U diff = big - aligned - L::bit(lost);
   const U raw = same_sign ? sum : diff;
@@ -111,6 +120,42 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>
   r.msb = only_a ? a.msb : only_b ? b.msb : r.msb;
   r.neg = (only_a & !r.is_inf) ? a.neg : (only_b & !r.is_inf) ? b.neg : r.neg;
   r.sticky = (only_a | only_b) ? L::mask(false) : r.sticky;
+  return r;
+}
+
+// a * b + c, rounded once by the caller: the exact product and sum in 128-bit lanes.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_fma(const Exact<L>& a, const Exact<L>& b,
+                                               const Exact<L>& c, bool round_down) {
+  using L2 = Lanes<unsigned __int128, 1>;
+  using U2 = typename L2::U;
+  static_assert(L::W == 64 && L::n == 1, "exact_fma works on one element of 64-bit lanes");
+  constexpr int P = sig_top<L>, P2 = sig_top<L2>;
+  // The 106-bit product, normalised at P2 = 125: its leading bit is at 104 or 105.
+  const U2 prod = U2(a.sig >> (P - 52)) * U2(b.sig >> (P - 52));
+  const bool carry = (prod >> 105) != 0;
+  Exact<L2> p;
+  p.sig = prod << (carry ? P2 - 105 : P2 - 104);
+  p.msb = a.msb + b.msb + (carry ? 1 : 0);
+  p.sticky = false;
+  set_product_class<L>(a, b, p);
+  Exact<L2> cw;
+  cw.sig = U2(c.sig) << 64;
+  cw.msb = c.msb;
+  cw.neg = c.neg;
+  cw.sticky = false;
+  cw.is_nan = c.is_nan;
+  cw.is_inf = c.is_inf;
+  cw.is_zero = c.is_zero;
+  const Exact<L2> s = exact_add<L2>(p, cw, round_down);
+  Exact<L> r;
+  r.sig = typename L::U(s.sig >> 64);
+  r.sticky = s.sticky || uint64_t(s.sig) != 0;
+  r.msb = typename L::S(s.msb);
+  r.neg = s.neg;
+  r.is_nan = s.is_nan;
+  r.is_inf = s.is_inf;
+  r.is_zero = s.is_zero;
   return r;
 }
 

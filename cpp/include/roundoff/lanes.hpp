@@ -24,7 +24,7 @@ namespace roundoff {
 template <class E, int N>
 struct Lanes;
 
-// One element. Masks are bool.
+// One element. Masks are bool. E may be unsigned __int128 (exact FMA sums).
 template <class E>
 struct Lanes<E, 1> {
   using U = E;                         // unsigned lanes: codes, significands
@@ -42,12 +42,24 @@ struct Lanes<E, 1> {
 
   // Exponent of the leading bit of x (x != 0).
   ROUNDOFF_HD ROUNDOFF_INLINE static S msb_index(U x) {
+    if constexpr (W == 128) {
+      const uint64_t hi = uint64_t(x >> 64);
+      return hi ? S(64 + msb64(hi)) : S(msb64(uint64_t(x)));
+    } else if constexpr (W == 64) {
+      return S(msb64(x));
+    } else {
 #if defined(__CUDA_ARCH__)
-    if constexpr (W == 64) return S(63 - __clzll((long long)x));
-    else return S(31 - __clz(int(x)));
+      return S(31 - __clz(int(x)));
 #else
-    if constexpr (W == 64) return S(63 - __builtin_clzll(x));
-    else return S(31 - __builtin_clz(x));
+      return S(31 - __builtin_clz(x));
+#endif
+    }
+  }
+  ROUNDOFF_HD ROUNDOFF_INLINE static int msb64(uint64_t x) {
+#if defined(__CUDA_ARCH__)
+    return 63 - __clzll((long long)x);
+#else
+    return 63 - __builtin_clzll(x);
 #endif
   }
 

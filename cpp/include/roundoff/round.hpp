@@ -61,7 +61,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_magnitude(const Exact<L>& x, con
   const U s = L::to_u(lane_min(s_exact, L::s(W - 1)));
   const U t = x.sig >> s;
   const U below_q = (one << s) - one;  // the bits of sig below the quantum
-  const U half_m1 = L::u(~uint64_t{0}) >> (L::u(W + 1) - s);  // half a quantum, minus 1
+  const U half_m1 = (L::u(0) - one) >> (L::u(W + 1) - s);  // half a quantum, minus 1
   const U sticky = L::bit(x.sticky);
 
   U rounded;
