@@ -456,3 +456,87 @@ def test_fma_far_smaller_product_is_sticky():
         assert float(ro.fma(0.25, b, 1.0, "bf16", "up")) == 1.0 + 2.0**-7
         assert float(ro.fma(-0.25, b, 1.0, "bf16", "down")) == 1.0 - 2.0**-8
         assert float(ro.fma(0.25, b, 1.0, "bf16")) == 1.0
+
+
+def mpfr_sqrt_codes(xs, fmt: ro.Format, mode: str) -> np.ndarray:
+    """Codes of sqrt(x) for finite x >= 0, rounded by MPFR straight into fmt's precision and
+    range (subnormalize): one rounding. Odd: RNDZ plus the inexact flag. Ties-away: RNDZ or
+    RNDA by comparing x with the squared midpoint, exactly."""
+    e, m = fmt.exp_bits, fmt.man_bits
+    bias = fmt.bias
+    ctx = dict(precision=m + 1, emin=2 - bias - m, emax=bias + 1, subnormalize=True)
+    out = []
+    for x in xs:
+        xm = gmpy2.mpfr(float(x), 53)
+
+        def rounded(rnd, xm=xm):
+            with gmpy2.context(**ctx, round=rnd) as c:
+                return float(gmpy2.sqrt(xm)), c.inexact
+
+        if mode == "odd":
+            r, inexact = rounded(gmpy2.RoundToZero)
+            out.append(oracle._pack_ieee(r, e, m) | int(inexact))
+            continue
+        if mode == "nearest_away":
+            lo, _ = rounded(gmpy2.RoundToZero)
+            hi, _ = rounded(gmpy2.RoundAwayZero)
+            if math.isinf(hi):  # past max: the next value would be 2^(emax + 1)
+                hi = math.ldexp(2.0, bias)
+            mid = (Fraction(lo) + Fraction(hi)) / 2
+            r = hi if Fraction(float(x)) >= mid * mid else lo
+            if r > math.ldexp(2.0 - 2.0**-m, bias):
+                r = math.inf
+        else:
+            rnd = {"nearest_even": gmpy2.RoundToNearest, "toward_zero": gmpy2.RoundToZero,
+                   "up": gmpy2.RoundUp, "down": gmpy2.RoundDown}[mode]
+            r, _ = rounded(rnd)
+        out.append(oracle._pack_ieee(r, e, m))
+    return np.array(out, dtype=np.uint64)
+
+
+@pytest.mark.skipif(gmpy2 is None, reason="gmpy2 not installed")
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["e4m3", "e5m2", "bf16", "fp16"])
+def test_sqrt_of_every_code_vs_mpfr(name, mode):
+    """Every non-negative finite code (E4M3's square roots stay far below its top binade, so
+    its IEEE-style MPFR context rounds alike); negative ones give NaN."""
+    fmt = ro.format(name)
+    codes = np.arange(1 << fmt.bits, dtype=np.uint64).astype(fmt.code_dtype)
+    x = ro.decode(codes, fmt, np.float64)
+    pos = np.isfinite(x) & ~np.signbit(x)
+    got = ro.sqrt(x[pos], fmt, mode, codes=True).astype(np.uint64)
+    want = mpfr_sqrt_codes(x[pos], fmt, mode)
+    bad = np.flatnonzero(got != want)
+    assert bad.size == 0, [(x[pos][i], hex(int(got[i])), hex(int(want[i]))) for i in bad[:5]]
+    neg = np.isfinite(x) & np.signbit(x) & (x != 0)
+    assert np.all(ro.sqrt(x[neg], fmt, mode, codes=True) == fmt.nan_code)
+
+
+@pytest.mark.skipif(gmpy2 is None, reason="gmpy2 not installed")
+@settings(max_examples=200, deadline=None)
+@given(x=st.floats(min_value=0.0, allow_infinity=False, allow_nan=False, width=64))
+def test_sqrt_float64_operands_vs_mpfr(x):
+    for name in ("bfloat16", "float32"):
+        fmt = ro.format(name)
+        for mode in MODES:
+            want = mpfr_sqrt_codes([x], fmt, mode)[0]
+            assert int(ro.sqrt(x, fmt, mode, codes=True)) == int(want), (x, name, mode)
+
+
+def test_sqrt_remainder_is_sticky():
+    """float64 x just above m^2, m a midpoint between float64 values: sqrt(x) exceeds m by
+    less than 2^-62 of it, so only the remainder of the integer root says it is above."""
+    rng = np.random.default_rng(13)
+    found = 0
+    while found < 4:
+        k = int(rng.integers(0, 2**50))
+        m = 1 + Fraction(2 * k + 1, 2**53)
+        x = float(m * m)
+        if Fraction(x) < m * m:
+            x = float(np.nextafter(x, np.inf))
+        if not Fraction(x) - m * m < m * m / 2**62:
+            continue
+        found += 1
+        lo, hi = float(m - Fraction(1, 2**53)), float(m + Fraction(1, 2**53))
+        assert float(ro.sqrt(x, "float64")) == hi
+        assert float(ro.sqrt(x, "float64", "toward_zero")) == lo

@@ -21,6 +21,11 @@ ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, uint64_t cc, const 
     return e;
   };
   const Exact<L1> x = unpack_operand(ca, req.a);
+  if constexpr (Op == ArithOp::sqrt) {
+    (void)cb;
+    (void)cc;
+    return round_to_code<M, L1>(exact_sqrt<L1>(x), req.to, req.policy, S, r);
+  }
   Exact<L1> y = unpack_operand(cb, req.b);
   Exact<L1> z;
   if constexpr (Op == ArithOp::mul) {
@@ -37,7 +42,7 @@ ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, uint64_t cc, const 
 }
 
 template <Rounding M, ArithOp Op, class Dst>
-void arith_typed(const StridedView& a, const StridedView& b, const StridedView* c, void* out_raw,
+void arith_typed(const StridedView& a, const StridedView* b, const StridedView* c, void* out_raw,
                  const ArithRequest& req, const StridedView* rbits, int threads) {
   const size_t n = element_count(a);
   const size_t tiles = (n + kTile - 1) / kTile;
@@ -51,19 +56,20 @@ void arith_typed(const StridedView& a, const StridedView& b, const StridedView* 
     const size_t first = size_t(t) * kTile;
     const size_t count = std::min(kTile, n - first);
     gather_codes_u64(a, first, count, a_buf);
-    gather_codes_u64(b, first, count, b_buf);
+    if constexpr (Op != ArithOp::sqrt) gather_codes_u64(*b, first, count, b_buf);
     if constexpr (Op == ArithOp::fma) gather_codes_u64(*c, first, count, c_buf);
     if (M == Rounding::stochastic)
       tile_random_bits(rbits, req.seed, req.policy.sr_bits, first, count, bits_buf);
     for (size_t i = 0; i < count; ++i) {
       const uint32_t r = M == Rounding::stochastic ? bits_buf[i] : 0;
       const uint64_t cc = Op == ArithOp::fma ? c_buf[i] : 0;
-      out[first + i] = Dst(arith_one<M, Op>(a_buf[i], b_buf[i], cc, req, S, r));
+      const uint64_t cb = Op != ArithOp::sqrt ? b_buf[i] : 0;
+      out[first + i] = Dst(arith_one<M, Op>(a_buf[i], cb, cc, req, S, r));
     }
   }
 }
 
-using ArithFn = void (*)(const StridedView&, const StridedView&, const StridedView*, void*,
+using ArithFn = void (*)(const StridedView&, const StridedView*, const StridedView*, void*,
                          const ArithRequest&, const StridedView*, int);
 
 template <Rounding M, ArithOp Op>
@@ -85,16 +91,18 @@ ArithFn pick_op(ArithOp op, int out_itemsize) {
     case ArithOp::mul: return pick_dst<M, ArithOp::mul>(out_itemsize);
     case ArithOp::div: return pick_dst<M, ArithOp::div>(out_itemsize);
     case ArithOp::fma: return pick_dst<M, ArithOp::fma>(out_itemsize);
+    case ArithOp::sqrt: return pick_dst<M, ArithOp::sqrt>(out_itemsize);
   }
   throw std::invalid_argument("unknown operation");
 }
 
 }  // namespace
 
-void arith_array(const StridedView& a, const StridedView& b, const StridedView* c, void* out,
+void arith_array(const StridedView& a, const StridedView* b, const StridedView* c, void* out,
                  int out_itemsize, const ArithRequest& req, const StridedView* rbits,
                  int threads) {
-  if (req.op == ArithOp::fma && !c) throw std::invalid_argument("fma needs c");
+  if ((b != nullptr) != (arity(req.op) >= 2) || (c != nullptr) != (arity(req.op) == 3))
+    throw std::invalid_argument("operands: as many as the operation takes");
   ArithFn fn = nullptr;
   switch (req.mode) {
     case Rounding::nearest_even: fn = pick_op<Rounding::nearest_even>(req.op, out_itemsize); break;

@@ -9,20 +9,23 @@
 
 namespace roundoff {
 
-enum class ArithOp : int { add = 0, sub = 1, mul = 2, div = 3, fma = 4 };
+enum class ArithOp : int { add = 0, sub = 1, mul = 2, div = 3, fma = 4, sqrt = 5 };
+
+// Number of operands of op.
+inline int arity(ArithOp op) { return op == ArithOp::sqrt ? 1 : op == ArithOp::fma ? 3 : 2; }
 
 struct ArithRequest {
   ArithOp op;
-  FormatInfo a, b, c, to;  // operand and result formats (c: fma only)
+  FormatInfo a, b, c, to;  // operand and result formats (those beyond the arity unused)
   Rounding mode;
   Policy policy;
   bool flush_inputs;
   uint64_t seed;
 };
 
-// out[i] = round(a[i] op b[i]) (fma: round(a[i] * b[i] + c[i])) for every element of the
-// common shape of the operands; c is null except for fma.
-void arith_array(const StridedView& a, const StridedView& b, const StridedView* c, void* out,
+// out[i] = round(a[i] op b[i]) (fma: round(a[i] * b[i] + c[i]); sqrt: round(sqrt(a[i]))) for
+// every element of the common shape of the operands; b and c are null beyond the op's arity.
+void arith_array(const StridedView& a, const StridedView* b, const StridedView* c, void* out,
                  int out_itemsize, const ArithRequest& req, const StridedView* rbits,
                  int threads);
 

@@ -13,18 +13,20 @@ namespace py = pybind11;
 namespace roundoff {
 namespace {
 
-void arith(int op, const py::array& a, const py::array& b, const py::object& c, py::array& out,
-           const py::tuple& a_facts, const py::tuple& b_facts, const py::object& c_facts,
+void arith(int op, const py::array& a, const py::object& b, const py::object& c, py::array& out,
+           const py::tuple& a_facts, const py::object& b_facts, const py::object& c_facts,
            const py::tuple& to_facts, int mode, bool saturate, bool flush_inputs,
            bool flush_outputs, int sr_bits, uint64_t seed, const py::object& rbits) {
-  if (op < 0 || op > int(ArithOp::fma)) throw std::invalid_argument("operation");
-  const bool ternary = op == int(ArithOp::fma);
-  if (ternary == c.is_none() || ternary == c_facts.is_none())
-    throw std::invalid_argument("c and c_facts: given for fma, and only for fma");
-  const py::array ca = ternary ? c.cast<py::array>() : a;
+  if (op < 0 || op > int(ArithOp::sqrt)) throw std::invalid_argument("operation");
+  const int n = arity(static_cast<ArithOp>(op));
+  if ((n >= 2) == b.is_none() || (n >= 2) == b_facts.is_none() || (n == 3) == c.is_none() ||
+      (n == 3) == c_facts.is_none())
+    throw std::invalid_argument("b, c and their facts: given as far as the operation's arity");
   if (mode < 0 || mode > int(Rounding::stochastic)) throw std::invalid_argument("rounding mode");
   if (sr_bits < 1 || sr_bits > 32) throw std::invalid_argument("sr_bits must be in 1..32");
-  for (const py::array* x : {&a, &b, &ca}) {
+  const py::array ba = n >= 2 ? b.cast<py::array>() : a;
+  const py::array ca = n == 3 ? c.cast<py::array>() : a;
+  for (const py::array* x : {&a, &ba, &ca}) {
     if (x->ndim() != out.ndim()) throw std::invalid_argument("operands: shape of out expected");
     for (py::ssize_t d = 0; d < out.ndim(); ++d)
       if (x->shape(d) != out.shape(d))
@@ -32,23 +34,27 @@ void arith(int op, const py::array& a, const py::array& b, const py::object& c, 
   }
   if (!(out.flags() & py::array::c_style) || !out.writeable())
     throw std::invalid_argument("out must be a writeable C-contiguous array");
+  const auto facts = [&](const py::object& f) {
+    return make_info(format_from_facts(f.is_none() ? a_facts : f.cast<py::tuple>()));
+  };
   const ArithRequest req{static_cast<ArithOp>(op),
                          make_info(format_from_facts(a_facts)),
-                         make_info(format_from_facts(b_facts)),
-                         make_info(format_from_facts(ternary ? c_facts.cast<py::tuple>() : a_facts)),
+                         facts(b_facts),
+                         facts(c_facts),
                          make_info(format_from_facts(to_facts)),
                          static_cast<Rounding>(mode),
                          Policy{saturate, flush_outputs, sr_bits},
                          flush_inputs,
                          seed};
-  const StridedView av = view_of(a), bv = view_of(b), cv = view_of(ca);
+  const StridedView av = view_of(a), bv = view_of(ba), cv = view_of(ca);
   StridedView rv;
   const StridedView* rp = rbits_view(rbits, out, rv);
   void* dst = out.mutable_data();
   const int out_itemsize = int(out.itemsize());
   const int threads = thread_count();
   py::gil_scoped_release release;
-  arith_array(av, bv, ternary ? &cv : nullptr, dst, out_itemsize, req, rp, threads);
+  arith_array(av, n >= 2 ? &bv : nullptr, n == 3 ? &cv : nullptr, dst, out_itemsize, req, rp,
+              threads);
 }
 
 }  // namespace
@@ -59,8 +65,8 @@ void bind_arith(py::module_& m) {
         py::arg("mode"),
         py::arg("saturate"), py::arg("flush_inputs"), py::arg("flush_outputs"),
         py::arg("sr_bits"), py::arg("seed"), py::arg("rbits"),
-        "out = round(a op b) elementwise; op 0 add, 1 sub, 2 mul, 3 div, 4 fma (a * b + c);\n"
-        "operands are codes of their formats, c and c_facts None except for fma.");
+        "out = round(op(a, b, c)) elementwise; op 0 add, 1 sub, 2 mul, 3 div, 4 fma (a * b + c),\n"
+        "5 sqrt (a); operands are codes of their formats, None beyond the op's arity.");
 }
 
 }  // namespace roundoff

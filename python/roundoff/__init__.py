@@ -3,10 +3,10 @@
 Formats (:class:`Format`, :func:`format`), casts (:func:`encode`, :func:`decode`,
 :func:`quantize`, :func:`convert`, :func:`astype`) in every rounding mode, including
 reproducible stochastic rounding; elementwise arithmetic rounded once (:func:`add`,
-:func:`sub`, :func:`mul`, :func:`div`, :func:`fma`).
+:func:`sub`, :func:`mul`, :func:`div`, :func:`fma`, :func:`sqrt`).
 """
 
-from ._arith import add, div, fma, mul, sub
+from ._arith import add, div, fma, mul, sqrt, sub
 from ._casts import astype, convert, decode, encode, get_num_threads, quantize, set_num_threads
 from ._formats import (
     ALIASES,
@@ -41,6 +41,6 @@ __all__ = [
     "encode", "float16", "float32", "float4_e2m1fn", "float64", "float6_e2m3fn", "float6_e3m2fn",
     "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "fma",
     "Format", "format", "FORMATS", "FP16", "FP32", "get_num_threads", "ml_dtype", "MODE_ALIASES",
-    "MODES", "mul", "NONFINITE", "quantize", "rounding_mode", "set_num_threads", "sub", "TF32",
+    "MODES", "mul", "NONFINITE", "quantize", "rounding_mode", "set_num_threads", "sqrt", "sub", "TF32",
     "tfloat32",
 ]

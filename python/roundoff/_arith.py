@@ -11,7 +11,7 @@ from ._casts import ArrayLike, _check_policy, _rbits, _result, _source, decode
 from ._formats import DTYPE_FORMATS, FormatLike, format
 from ._rounding import MODES, rounding_mode
 
-_OPS = ("add", "sub", "mul", "div", "fma")
+_OPS = ("add", "sub", "mul", "div", "fma", "sqrt")
 # Results carry P = 61 exact significand bits (the lowest may be uncertain after a sticky
 # subtraction): stochastic rounding reads sr_bits bits below the quantum, so man_bits + sr_bits
 # must stay within 60.
@@ -43,11 +43,11 @@ def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, satur
     if not codes and np.dtype(dtype) not in DTYPE_FORMATS:  # checked before any work
         raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
     out = np.empty(shape, dtype=dst.code_dtype)
-    views = [np.broadcast_to(s[0], shape) for s in src]
-    c, c_facts = (views[2], src[2][1]._facts()) if len(src) == 3 else (None, None)
-    _core.arith(_OPS.index(op), views[0], views[1], c, out, src[0][1]._facts(),
-                src[1][1]._facts(), c_facts, dst._facts(), MODES.index(mode), bool(saturate),
-                bool(flush_subnormals), bool(flush_subnormals), int(sr_bits), int(seed), r)
+    views = [np.broadcast_to(s[0], shape) for s in src] + [None, None]
+    facts = [s[1]._facts() for s in src] + [None, None]
+    _core.arith(_OPS.index(op), views[0], views[1], views[2], out, facts[0], facts[1], facts[2],
+                dst._facts(), MODES.index(mode), bool(saturate), bool(flush_subnormals),
+                bool(flush_subnormals), int(sr_bits), int(seed), r)
     result = out if codes else decode(out, dst, dtype)
     return _result(result, all(s[2] for s in src))
 
@@ -138,6 +138,20 @@ def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,
     0.0
     """
     return _elementwise("fma", (a, b, c), fmt, rounding, saturate, seed, sr_bits, rbits,
+                        flush_subnormals, dtype, codes)
+
+
+def sqrt(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+         saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+         dtype: Any = np.float64, codes: bool = False) -> Any:
+    """``sqrt(a)`` rounded once into ``fmt``: sqrt(-0) = -0; negative numbers and -Inf give
+    NaN. Keywords as in :func:`add`.
+
+    >>> float(sqrt(2.0, "bf16")), float(sqrt(2.0, "bf16", "up")), float(sqrt(-0.0, "e4m3"))
+    (1.4140625, 1.421875, -0.0)
+    """
+    return _elementwise("sqrt", (a,), fmt, rounding, saturate, seed, sr_bits, rbits,
                         flush_subnormals, dtype, codes)
 
 

@@ -7,6 +7,7 @@
 // normalising shift; roundings look at bits from P - man - R up, so callers keep
 // man + R <= P - 1 (the Python layer checks sr_bits).
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "roundoff/exact.hpp"
@@ -120,6 +121,40 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>
   r.msb = only_a ? a.msb : only_b ? b.msb : r.msb;
   r.neg = (only_a & !r.is_inf) ? a.neg : (only_b & !r.is_inf) ? b.neg : r.neg;
   r.sticky = (only_a | only_b) ? L::mask(false) : r.sticky;
+  return r;
+}
+
+// floor(sqrt(n)) for n < 2^124, and whether it is inexact: a double estimate, one Newton step
+// in integers, then unit corrections.
+ROUNDOFF_HD ROUNDOFF_INLINE uint64_t isqrt124(unsigned __int128 n, bool& inexact) {
+  uint64_t r = uint64_t(std::sqrt(double(n)));  // within about 2^-52 relative of the root
+  if (r != 0) r = uint64_t((r + n / r) >> 1);
+  while ((unsigned __int128)r * r > n) --r;
+  while ((unsigned __int128)(r + 1) * (r + 1) <= n) ++r;
+  inexact = (unsigned __int128)r * r != n;
+  return r;
+}
+
+// sqrt(a), exactly up to a sticky bit: sqrt(-0) = -0, sqrt(x < 0) and sqrt(-Inf) are NaN.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_sqrt(const Exact<L>& a) {
+  static_assert(L::W == 64 && L::n == 1, "exact_sqrt works on one element of 64-bit lanes");
+  constexpr int P = sig_top<L>;
+  // a = a53 * 2^e, e = msb - 52; with e made even, m = a53 or 2 a53 < 2^54 and
+  // sqrt(a) = sqrt(m * 2^70) * 2^(e/2 - 35), the integer root in [2^61, 2^62): P bits on top.
+  const int64_t e = int64_t(a.msb) - 52;
+  const bool odd = (e & 1) != 0;
+  const uint64_t m = (uint64_t(a.sig) >> (P - 52)) << (odd ? 1 : 0);
+  bool inexact = false;
+  const uint64_t root = isqrt124((unsigned __int128)m << 70, inexact);
+  Exact<L> r;
+  r.sig = root;
+  r.sticky = inexact;
+  r.msb = (e - (odd ? 1 : 0)) / 2 + 26;
+  r.neg = a.neg && a.is_zero;
+  r.is_nan = a.is_nan || (a.neg && !a.is_zero);
+  r.is_inf = a.is_inf && !r.is_nan;
+  r.is_zero = a.is_zero && !r.is_nan;
   return r;
 }
 
