@@ -540,3 +540,41 @@ def test_sqrt_remainder_is_sticky():
         lo, hi = float(m - Fraction(1, 2**53)), float(m + Fraction(1, 2**53))
         assert float(ro.sqrt(x, "float64")) == hi
         assert float(ro.sqrt(x, "float64", "toward_zero")) == lo
+
+
+@pytest.mark.parametrize("mode", ["nearest_even", "up", "stochastic"])
+def test_neg_abs_min_max_every_e4m3_pair(mode):
+    """Exact on E4M3 values, so the result is the operand itself; into E5M2 it is rounded
+    once (checked against encode of the exact value)."""
+    fmt = ro.format("e4m3")
+    codes = np.arange(256, dtype=np.uint8)
+    v = ro.decode(codes, fmt, np.float64)
+    want_neg = np.where(np.isnan(v), fmt.nan_code, codes ^ 0x80).astype(np.uint8)
+    assert np.array_equal(ro.neg(v, fmt, mode, codes=True), want_neg)
+    want_abs = np.where(np.isnan(v), fmt.nan_code, codes & 0x7F).astype(np.uint8)
+    assert np.array_equal(ro.abs(v, fmt, mode, codes=True), want_abs)
+    a, b = np.broadcast_arrays(v[:, None], v[None, :])
+    ca, cb = np.broadcast_arrays(codes[:, None], codes[None, :])
+    nan = np.isnan(a) | np.isnan(b)
+    # Independent of np.minimum: compare by value, ties between zeros by the sign bit.
+    a_less = (a < b) | ((a == b) & np.signbit(a) & ~np.signbit(b))
+    want_min = np.where(nan, fmt.nan_code, np.where(a_less, ca, cb)).astype(np.uint8)
+    want_max = np.where(nan, fmt.nan_code, np.where(a_less, cb, ca)).astype(np.uint8)
+    # equal nonzero values have equal codes, so either operand's code is right
+    assert np.array_equal(ro.min(a, b, fmt, mode, codes=True), want_min)
+    assert np.array_equal(ro.max(a, b, fmt, mode, codes=True), want_max)
+    e5 = ro.format("e5m2")
+    assert np.array_equal(ro.max(a, b, e5, mode, codes=True, seed=3),
+                          ro.encode(ro.decode(want_max, fmt, np.float64), e5, mode, seed=3))
+
+
+def test_min_max_ieee_zeros_and_nan():
+    assert math.copysign(1, float(ro.min(0.0, -0.0, "bf16"))) == -1
+    assert math.copysign(1, float(ro.min(-0.0, 0.0, "bf16"))) == -1
+    assert math.copysign(1, float(ro.max(-0.0, 0.0, "bf16"))) == 1
+    assert math.copysign(1, float(ro.max(0.0, -0.0, "bf16"))) == 1
+    assert math.isnan(ro.min(math.nan, 1.0, "bf16")) and math.isnan(ro.max(1.0, math.nan, "bf16"))
+    assert math.copysign(1, float(ro.neg(0.0, "fp16"))) == -1
+    assert int(ro.neg(0.0, "float8_e4m3fnuz", codes=True)) == 0  # FNUZ: no -0
+    with pytest.raises(ValueError, match="broadcast"):
+        ro.min(np.ones(2), np.ones(3), "bf16")

@@ -3,10 +3,11 @@
 Formats (:class:`Format`, :func:`format`), casts (:func:`encode`, :func:`decode`,
 :func:`quantize`, :func:`convert`, :func:`astype`) in every rounding mode, including
 reproducible stochastic rounding; elementwise arithmetic rounded once (:func:`add`,
-:func:`sub`, :func:`mul`, :func:`div`, :func:`fma`, :func:`sqrt`).
+:func:`sub`, :func:`mul`, :func:`div`, :func:`fma`, :func:`sqrt`, :func:`neg`, :func:`abs`,
+:func:`min`, :func:`max`).
 """
 
-from ._arith import add, div, fma, mul, sqrt, sub
+from ._arith import abs, add, div, fma, max, min, mul, neg, sqrt, sub  # noqa: A004
 from ._casts import astype, convert, decode, encode, get_num_threads, quantize, set_num_threads
 from ._formats import (
     ALIASES,
@@ -37,10 +38,10 @@ E4M3, E5M2, BF16, FP16, FP32, TF32 = (float8_e4m3fn, float8_e5m2, bfloat16, floa
                                       tfloat32)
 
 __all__ = [
-    "add", "ALIASES", "astype", "BF16", "bfloat16", "convert", "decode", "div", "E4M3", "E5M2",
-    "encode", "float16", "float32", "float4_e2m1fn", "float64", "float6_e2m3fn", "float6_e3m2fn",
-    "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "fma",
-    "Format", "format", "FORMATS", "FP16", "FP32", "get_num_threads", "ml_dtype", "MODE_ALIASES",
-    "MODES", "mul", "NONFINITE", "quantize", "rounding_mode", "set_num_threads", "sqrt", "sub", "TF32",
-    "tfloat32",
+    "abs", "add", "ALIASES", "astype", "BF16", "bfloat16", "convert", "decode", "div", "E4M3",
+    "E5M2", "encode", "float16", "float32", "float4_e2m1fn", "float64", "float6_e2m3fn",
+    "float6_e3m2fn", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz",
+    "float8_e8m0fnu", "fma", "Format", "format", "FORMATS", "FP16", "FP32", "get_num_threads",
+    "max", "min", "ml_dtype", "MODE_ALIASES", "MODES", "mul", "neg", "NONFINITE", "quantize",
+    "rounding_mode", "set_num_threads", "sqrt", "sub", "TF32", "tfloat32",
 ]

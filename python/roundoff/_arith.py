@@ -7,7 +7,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _core
-from ._casts import ArrayLike, _check_policy, _rbits, _result, _source, decode
+from ._casts import ArrayLike, _check_policy, _rbits, _result, _source, decode, encode
 from ._formats import DTYPE_FORMATS, FormatLike, format
 from ._rounding import MODES, rounding_mode
 
@@ -172,3 +172,94 @@ mul.__doc__ = _DOC.format(
     summary="``a * b`` rounded once into ``fmt``.", what="product",
     example=""">>> float(mul(1.0 + 2.0**-3, 1.0 + 2.0**-3, "e4m3"))  # 1.265625 -> 1.25
     1.25""")
+
+
+def _exact_values(x: ArrayLike, name: str) -> tuple:
+    """x's exact values as float64 (every format's values are float64 values), and whether
+    x was a scalar."""
+    codes, fmt, scalar = _source(x, name)
+    return np.asarray(decode(codes, fmt, np.float64)), scalar
+
+
+def _round_values(v: np.ndarray, scalar: bool, fmt: FormatLike, rounding: str, saturate: bool,
+                  seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush_subnormals: bool,
+                  dtype: Any, codes: bool) -> Any:
+    dst = format(fmt)
+    if not codes and np.dtype(dtype) not in DTYPE_FORMATS:
+        raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
+    c = encode(v, dst, rounding, saturate=saturate, seed=seed, sr_bits=sr_bits, rbits=rbits,
+               flush_subnormals=flush_subnormals)
+    out = np.asarray(c) if codes else decode(np.asarray(c), dst, dtype)
+    return _result(np.asarray(out), scalar)
+
+
+def neg(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    """``-a`` rounded once into ``fmt`` (negation itself is exact; -0 stays distinct).
+
+    >>> float(neg(0.0, "bf16")), float(neg(-3.0, "e4m3"))
+    (-0.0, 3.0)
+    """
+    v, scalar = _exact_values(a, "a")
+    return _round_values(np.negative(v), scalar, fmt, rounding, saturate, seed, sr_bits, rbits,
+                         flush_subnormals, dtype, codes)
+
+
+def abs(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,  # noqa: A001
+        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    """``|a|`` rounded once into ``fmt`` (NaN stays NaN; |-0| = +0).
+
+    >>> float(abs(-0.0, "bf16")), float(abs(-1e-3, "e4m3"))
+    (0.0, 0.001953125)
+    """
+    v, scalar = _exact_values(a, "a")
+    return _round_values(np.abs(v), scalar, fmt, rounding, saturate, seed, sr_bits, rbits,
+                         flush_subnormals, dtype, codes)
+
+
+def _min_max(a: ArrayLike, b: ArrayLike, want_max: bool) -> tuple:
+    va, sa = _exact_values(a, "a")
+    vb, sb = _exact_values(b, "b")
+    try:
+        va, vb = np.broadcast_arrays(va, vb)
+    except ValueError:
+        raise ValueError(f"a and b: shapes {va.shape} and {vb.shape} do not broadcast") from None
+    with np.errstate(invalid="ignore"):
+        r = np.maximum(va, vb) if want_max else np.minimum(va, vb)  # NaN propagates
+    zeros = (va == 0) & (vb == 0)
+    neg_zero = (np.signbit(va) & np.signbit(vb)) if want_max else (np.signbit(va) | np.signbit(vb))
+    return np.where(zeros, np.where(neg_zero, -0.0, 0.0), r), sa and sb
+
+
+def min(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
+        rounding: str = "nearest_even", *, saturate: bool = False, seed: int = 0,
+        sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    """IEEE 754-2019 ``minimum(a, b)`` rounded once into ``fmt``: NaN if either is NaN, and
+    -0 < +0. Operands broadcast; keywords as in :func:`add`.
+
+    >>> float(min(0.0, -0.0, "bf16")), float(min(1.0, 3.0, "e4m3"))
+    (-0.0, 1.0)
+    """
+    v, scalar = _min_max(a, b, want_max=False)
+    return _round_values(v, scalar, fmt, rounding, saturate, seed, sr_bits, rbits,
+                         flush_subnormals, dtype, codes)
+
+
+def max(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
+        rounding: str = "nearest_even", *, saturate: bool = False, seed: int = 0,
+        sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
+        dtype: Any = np.float64, codes: bool = False) -> Any:
+    """IEEE 754-2019 ``maximum(a, b)`` rounded once into ``fmt``: NaN if either is NaN, and
+    +0 > -0. Operands broadcast; keywords as in :func:`add`.
+
+    >>> float(max(-0.0, 0.0, "bf16")), float(max(500.0, 3.0, "e4m3", saturate=True))
+    (0.0, 448.0)
+    """
+    v, scalar = _min_max(a, b, want_max=True)
+    return _round_values(v, scalar, fmt, rounding, saturate, seed, sr_bits, rbits,
+                         flush_subnormals, dtype, codes)
