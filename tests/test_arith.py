@@ -578,3 +578,59 @@ def test_min_max_ieee_zeros_and_nan():
     assert int(ro.neg(0.0, "float8_e4m3fnuz", codes=True)) == 0  # FNUZ: no -0
     with pytest.raises(ValueError, match="broadcast"):
         ro.min(np.ones(2), np.ones(3), "bf16")
+
+
+@pytest.mark.parametrize("mode", list(MODES) + ["stochastic"])
+def test_ops_on_codes_equal_ops_on_values(mode):
+    """roundoff.ops takes and returns codes of one format: the same results as the value API
+    on the decoded operands, the same random bits for the same seed."""
+    fmt = ro.format("e5m2")
+    rng = np.random.default_rng(5)
+    a, b, c = (rng.integers(0, 256, 4000, dtype=np.uint64).astype(np.uint8) for _ in range(3))
+    va, vb, vc = (ro.decode(x, fmt, np.float64) for x in (a, b, c))
+    kw = dict(seed=17)
+    for op in ("add", "sub", "mul", "div", "min", "max"):
+        assert np.array_equal(getattr(ro.ops, op)(a, b, fmt, mode, **kw),
+                              getattr(ro, op)(va, vb, fmt, mode, codes=True, **kw)), op
+    for op in ("sqrt", "neg", "abs"):
+        assert np.array_equal(getattr(ro.ops, op)(a, fmt, mode, **kw),
+                              getattr(ro, op)(va, fmt, mode, codes=True, **kw)), op
+    assert np.array_equal(ro.ops.fma(a, b, c, fmt, mode, **kw),
+                          ro.fma(va, vb, vc, fmt, mode, codes=True, **kw))
+
+
+def test_ops_reject_values_and_out_of_range_codes():
+    with pytest.raises(TypeError, match="integer codes"):
+        ro.ops.add([1.5], [1], "e4m3")
+    with pytest.raises(ValueError, match="0..255"):
+        ro.ops.mul([300], [1], "e4m3")
+
+
+@pytest.mark.parametrize("op,args,fmt,lo,hi,p_up", [
+    # 1 + 3 * 2^-10: 3/8 of the way from 1 to 1 + 2^-7 in BF16.
+    ("add", (1.0, 3 * 2.0**-10), "bf16", 1.0, 1.0 + 2.0**-7, 3 / 8),
+    # 1.125^2 = 1.265625 in E4M3: 1/8 of the way from 1.25 to 1.375.
+    ("mul", (1.125, 1.125), "e4m3", 1.25, 1.375, 1 / 8),
+    # 1/3 in FP16: from 0.333251953125 to 0.33349609375, a fraction 1/3 of the way.
+    ("div", (1.0, 3.0), "fp16", 0.333251953125, 0.33349609375, 1 / 3),
+])
+def test_stochastic_arithmetic_is_unbiased(op, args, fmt, lo, hi, p_up):
+    """n = 10^6 results from Philox bits: the share rounded up is within t of D, where
+    Hoeffding's 2 exp(-2 n t^2) = 1e-9 gives t = 3.3e-3 (false-failure probability 1e-9).
+    The mean of the results then equals the exact value within t ulps."""
+    n = 1_000_000
+    shape_args = [np.full(n, args[0])] + list(args[1:])
+    got = getattr(ro, op)(*shape_args, fmt, "stochastic", seed=2024)
+    assert set(np.unique(got)) <= {lo, hi}
+    t = math.sqrt(math.log(2 / 1e-9) / (2 * n))
+    share = np.count_nonzero(got == hi) / n
+    assert abs(share - p_up) <= t, (share, p_up, t)
+
+
+def test_ties_away_mistaken_for_ties_even_in_arithmetic():
+    # 1 + 2^-11 is the FP16 midpoint between 1 and 1 + 2^-10: even -> 1, away -> up.
+    assert float(ro.add(1.0, 2.0**-11, "fp16")) == 1.0
+    assert float(ro.add(1.0, 2.0**-11, "fp16", "nearest_away")) == 1.0 + 2.0**-10
+    # A tie next to an odd value goes up to the even one in both modes.
+    assert float(ro.add(1.0 + 2.0**-10, 2.0**-11, "fp16")) == 1.0 + 2.0**-9
+    assert float(ro.add(1.0 + 2.0**-10, 2.0**-11, "fp16", "nearest_away")) == 1.0 + 2.0**-9

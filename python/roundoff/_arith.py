@@ -7,7 +7,8 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _core
-from ._casts import ArrayLike, _check_policy, _rbits, _result, _source, decode, encode
+from ._casts import (ArrayLike, _check_policy, _codes, _rbits, _result, _source, decode,
+                     encode)
 from ._formats import DTYPE_FORMATS, FormatLike, format
 from ._rounding import MODES, rounding_mode
 
@@ -20,12 +21,15 @@ _EXACT_BITS = 60
 
 def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, saturate: bool,
                  seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush_subnormals: bool,
-                 dtype: Any, codes: bool) -> Any:
+                 dtype: Any, codes: bool, on_codes: bool = False) -> Any:
     dst = format(fmt)
     mode = rounding_mode(rounding)
     _check_policy(saturate, seed, sr_bits, flush_subnormals)
     names = "abc"[:len(operands)]
-    src = [_source(x, name) for x, name in zip(operands, names)]
+    if on_codes:  # operands are codes of dst
+        src = [(c, dst, scalar) for c, scalar in (_codes(x, dst, n) for x, n in zip(operands, names))]
+    else:
+        src = [_source(x, name) for x, name in zip(operands, names)]
     try:
         shape = np.broadcast_shapes(*(s[0].shape for s in src))
     except ValueError:

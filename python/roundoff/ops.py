@@ -1,0 +1,94 @@
+"""Arithmetic on codes: operands and results are codes of one format, so a computation can
+chain operations in that format without decoding and re-encoding.
+
+Every function takes codes of ``fmt`` (integer arrays, validated like :func:`roundoff.decode`'s
+input), rounds the exact result once into ``fmt`` and returns its codes. Keywords as in
+:func:`roundoff.add`.
+
+>>> import roundoff as ro
+>>> x = ro.encode([1.0, 2.0, 3.0], "e4m3")
+>>> y = ro.ops.mul(x, x, "e4m3")                   # codes of 1, 4, 9
+>>> ro.decode(ro.ops.add(y, x, "e4m3"), "e4m3")    # 1+1, 4+2, 9+3
+array([ 2.,  6., 12.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from . import _arith
+from ._casts import ArrayLike, _codes, decode
+from ._formats import FormatLike, format
+
+
+def _run(op: str, operands: tuple, fmt: FormatLike, rounding: str, kw: dict) -> Any:
+    return _arith._elementwise(op, operands, fmt, rounding, kw.get("saturate", False),
+                               kw.get("seed", 0), kw.get("sr_bits", 32), kw.get("rbits"),
+                               kw.get("flush_subnormals", False), None, True, on_codes=True)
+
+
+def add(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even",
+        **kw: Any) -> Any:
+    """Codes of round(a + b)."""
+    return _run("add", (a, b), fmt, rounding, kw)
+
+
+def sub(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even",
+        **kw: Any) -> Any:
+    """Codes of round(a - b)."""
+    return _run("sub", (a, b), fmt, rounding, kw)
+
+
+def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even",
+        **kw: Any) -> Any:
+    """Codes of round(a * b)."""
+    return _run("mul", (a, b), fmt, rounding, kw)
+
+
+def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even",
+        **kw: Any) -> Any:
+    """Codes of round(a / b)."""
+    return _run("div", (a, b), fmt, rounding, kw)
+
+
+def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,
+        rounding: str = "nearest_even", **kw: Any) -> Any:
+    """Codes of round(a * b + c), one rounding."""
+    return _run("fma", (a, b, c), fmt, rounding, kw)
+
+
+def sqrt(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", **kw: Any) -> Any:
+    """Codes of round(sqrt(a))."""
+    return _run("sqrt", (a,), fmt, rounding, kw)
+
+
+def _values(codes: ArrayLike, fmt: FormatLike, name: str):
+    f = format(fmt)
+    c, _ = _codes(codes, f, name)
+    return decode(c, f, "float64")
+
+
+def neg(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even",
+        **kw: Optional[Any]) -> Any:
+    """Codes of -a (exact; FNUZ formats have no -0)."""
+    return _arith.neg(_values(a, fmt, "a"), fmt, rounding, codes=True, **kw)
+
+
+def abs(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even",  # noqa: A001
+        **kw: Optional[Any]) -> Any:
+    """Codes of |a| (exact)."""
+    return _arith.abs(_values(a, fmt, "a"), fmt, rounding, codes=True, **kw)
+
+
+def min(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
+        rounding: str = "nearest_even", **kw: Optional[Any]) -> Any:
+    """Codes of IEEE 754-2019 minimum(a, b)."""
+    return _arith.min(_values(a, fmt, "a"), _values(b, fmt, "b"), fmt, rounding, codes=True,
+                      **kw)
+
+
+def max(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
+        rounding: str = "nearest_even", **kw: Optional[Any]) -> Any:
+    """Codes of IEEE 754-2019 maximum(a, b)."""
+    return _arith.max(_values(a, fmt, "a"), _values(b, fmt, "b"), fmt, rounding, codes=True,
+                      **kw)
