@@ -27,7 +27,8 @@ def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, satur
     _check_policy(saturate, seed, sr_bits, flush_subnormals)
     names = "abc"[:len(operands)]
     if on_codes:  # operands are codes of dst
-        src = [(c, dst, scalar) for c, scalar in (_codes(x, dst, n) for x, n in zip(operands, names))]
+        read = (_codes(x, dst, name) for x, name in zip(operands, names))
+        src = [(c, dst, scalar) for c, scalar in read]
     else:
         src = [_source(x, name) for x, name in zip(operands, names)]
     try:
