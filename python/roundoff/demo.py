@@ -1,4 +1,5 @@
-"""The main job for now: a short tour of formats, exact casts and stochastic rounding."""
+"""The main job for now: a short tour of formats, exact casts, stochastic rounding and
+elementwise arithmetic rounded once."""
 
 from __future__ import annotations
 
@@ -40,11 +41,17 @@ def run() -> None:
     print("  exact neighbours are -416 and -448; the midpoint -432 is not reached, so -416.")
 
     _section("Stochastic rounding is unbiased: 1.0 + 1e-3, a thousand times, in BF16")
-    rne, sr = np.float64(1.0), np.float64(1.0)
-    for step in range(1000):
-        rne = ro.quantize(rne + 1e-3, "bf16")
-        sr = ro.quantize(sr + 1e-3, "bf16", "stochastic", seed=step)
+    rne, sr = 1.0, 1.0
+    for step in range(1000):  # each add is the exact sum rounded once into BF16
+        rne = ro.add(rne, 1e-3, "bf16")
+        sr = ro.add(sr, 1e-3, "bf16", "stochastic", seed=step)
     print(f"  exact 2.0; nearest-even stays at {float(rne)}; stochastic reaches {float(sr)}")
+
+    _section("FMA rounds once: x*x - (1 + 2^-6) in BF16, x = 1 + 2^-7")
+    x = 1.0 + 2.0**-7
+    fused = float(ro.fma(x, x, -(1.0 + 2.0**-6), "bf16"))
+    split = float(ro.add(ro.mul(x, x, "bf16"), -(1.0 + 2.0**-6), "bf16"))
+    print(f"  fma: {fused} (= 2^-14, exact); mul then add: {split} (the rounded product lost it)")
 
     _section("Reproducible stochastic rounding: the same seed, any thread count")
     y = np.random.default_rng(0).standard_normal(1 << 20).astype(np.float32)
