@@ -126,3 +126,33 @@ def test_fuzz_codes(codes, fmt):
 def test_empty_sequence_of_codes():
     assert ro.decode([], "bf16").shape == (0,)
     assert ro.convert([], "bf16", "e4m3").dtype == np.uint8
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    raw=st.lists(st.binary(min_size=0, max_size=48), min_size=3, max_size=3),
+    dts=st.lists(dtypes, min_size=3, max_size=3),
+    fmt=formats,
+    mode=modes,
+    op=st.sampled_from(["add", "sub", "mul", "div", "fma", "sqrt", "neg", "abs", "min", "max"]),
+    flush=st.booleans(),
+    sr_bits=st.integers(-2, 40),
+    seed=st.integers(-5, 2**65),
+    reshape=st.booleans(),
+)
+def test_fuzz_arithmetic_never_crashes(raw, dts, fmt, mode, op, flush, sr_bits, seed, reshape):
+    """Arbitrary bytes as operands of any dtype and length (broadcastable or not), any op,
+    format and policy: a result of the broadcast shape or a clear exception."""
+    xs = []
+    for r, dtype in zip(raw, dts):
+        dt = np.dtype(dtype)
+        x = np.frombuffer(r[: len(r) // dt.itemsize * dt.itemsize], dtype=dt)
+        xs.append(x.reshape(-1, 1) if reshape and x.size else x)
+    arity = {"fma": 3, "sqrt": 1, "neg": 1, "abs": 1}.get(op, 2)
+    args = xs[:arity]
+    try:
+        out = getattr(ro, op)(*args, fmt, mode, flush_subnormals=flush, sr_bits=sr_bits,
+                              seed=seed, codes=True)
+    except (ValueError, TypeError):
+        return
+    assert np.shape(out) == np.broadcast_shapes(*(np.shape(a) for a in args))
