@@ -24,13 +24,13 @@ import datetime as _dt
 import os
 import platform
 import sys
-import time
-from typing import Callable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import ml_dtypes
 import numpy as np
 
 import roundoff as ro
+from bench_casts import best_of  # the same timing (and load tracking) as the cast benchmark
 
 try:
     import pychop
@@ -40,16 +40,6 @@ except ImportError:  # optional
 BEGIN, END = "<!-- bench_arith:begin -->", "<!-- bench_arith:end -->"
 FORMATS = [("BF16", "bf16", ml_dtypes.bfloat16, (8, 7)),
            ("E4M3", "e4m3", ml_dtypes.float8_e4m3fn, (4, 3))]
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def operands(dtype, n: int, seed: int) -> Tuple[np.ndarray, np.ndarray]:

@@ -103,17 +103,9 @@ void arith_array(const StridedView& a, const StridedView* b, const StridedView* 
                  int threads) {
   if ((b != nullptr) != (arity(req.op) >= 2) || (c != nullptr) != (arity(req.op) == 3))
     throw std::invalid_argument("operands: as many as the operation takes");
-  ArithFn fn = nullptr;
-  switch (req.mode) {
-    case Rounding::nearest_even: fn = pick_op<Rounding::nearest_even>(req.op, out_itemsize); break;
-    case Rounding::nearest_away: fn = pick_op<Rounding::nearest_away>(req.op, out_itemsize); break;
-    case Rounding::toward_zero: fn = pick_op<Rounding::toward_zero>(req.op, out_itemsize); break;
-    case Rounding::up: fn = pick_op<Rounding::up>(req.op, out_itemsize); break;
-    case Rounding::down: fn = pick_op<Rounding::down>(req.op, out_itemsize); break;
-    case Rounding::odd: fn = pick_op<Rounding::odd>(req.op, out_itemsize); break;
-    case Rounding::stochastic: fn = pick_op<Rounding::stochastic>(req.op, out_itemsize); break;
-  }
-  if (!fn) throw std::invalid_argument("unknown rounding mode");
+  const ArithFn fn = dispatch_mode(req.mode, [&](auto m) {
+    return pick_op<decltype(m)::value>(req.op, out_itemsize);
+  });
   fn(a, b, c, out, req, rbits, threads);
 }
 

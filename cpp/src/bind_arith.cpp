@@ -22,8 +22,7 @@ void arith(int op, const py::array& a, const py::object& b, const py::object& c,
   if ((n >= 2) == b.is_none() || (n >= 2) == b_facts.is_none() || (n == 3) == c.is_none() ||
       (n == 3) == c_facts.is_none())
     throw std::invalid_argument("b, c and their facts: given as far as the operation's arity");
-  if (mode < 0 || mode > int(Rounding::stochastic)) throw std::invalid_argument("rounding mode");
-  if (sr_bits < 1 || sr_bits > 32) throw std::invalid_argument("sr_bits must be in 1..32");
+  check_mode_and_sr_bits(mode, sr_bits);
   const py::array ba = n >= 2 ? b.cast<py::array>() : a;
   const py::array ca = n == 3 ? c.cast<py::array>() : a;
   for (const py::array* x : {&a, &ba, &ca}) {

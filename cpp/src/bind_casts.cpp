@@ -32,8 +32,7 @@ py::dict format_info(const py::tuple& facts) {
 void convert(const py::array& src, py::array& out, const py::tuple& from, const py::tuple& to,
              int mode, bool saturate, bool flush_inputs, bool flush_outputs, int sr_bits,
              uint64_t seed, const py::object& rbits) {
-  if (mode < 0 || mode > int(Rounding::stochastic)) throw std::invalid_argument("rounding mode");
-  if (sr_bits < 1 || sr_bits > 32) throw std::invalid_argument("sr_bits must be in 1..32");
+  check_mode_and_sr_bits(mode, sr_bits);
   if (!(out.flags() & py::array::c_style) || !out.writeable() || out.size() != src.size())
     throw std::invalid_argument("out must be a writeable C-contiguous array of the input's size");
   CastRequest req{make_info(format_from_facts(from)), make_info(format_from_facts(to)),

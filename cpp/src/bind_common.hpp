@@ -8,6 +8,7 @@
 
 #include "convert_driver.hpp"
 #include "roundoff/format.hpp"
+#include "roundoff/round.hpp"
 #include "strided.hpp"
 
 namespace roundoff {
@@ -18,7 +19,9 @@ inline int& requested_threads() {
   return n;
 }
 
-inline int thread_count() { return requested_threads() > 0 ? requested_threads() : default_threads(); }
+inline int thread_count() {
+  return requested_threads() > 0 ? requested_threads() : default_threads();
+}
 
 inline Format format_from_facts(const pybind11::tuple& t) {
   if (t.size() != 7) throw std::invalid_argument("format facts: expected 7 fields");
@@ -37,6 +40,12 @@ inline StridedView view_of(const pybind11::array& a) {
   }
   v.contiguous = (a.flags() & pybind11::array::c_style) != 0;
   return v;
+}
+
+// The mode index and sr_bits as Python passes them, checked.
+inline void check_mode_and_sr_bits(int mode, int sr_bits) {
+  if (mode < 0 || mode > int(Rounding::stochastic)) throw std::invalid_argument("rounding mode");
+  if (sr_bits < 1 || sr_bits > 32) throw std::invalid_argument("sr_bits must be in 1..32");
 }
 
 // The user's random bits (None or an array of like's shape) as a view kept in storage, or null.

@@ -141,18 +141,9 @@ int default_threads() {
 
 void convert_array(const StridedView& src, void* dst, int dst_itemsize, const CastRequest& req,
                    const StridedView* rbits, int threads) {
-  ConvertFn fn = nullptr;
-  const int si = src.itemsize;
-  switch (req.mode) {
-    case Rounding::nearest_even: fn = pick<Rounding::nearest_even>(req, si, dst_itemsize); break;
-    case Rounding::nearest_away: fn = pick<Rounding::nearest_away>(req, si, dst_itemsize); break;
-    case Rounding::toward_zero: fn = pick<Rounding::toward_zero>(req, si, dst_itemsize); break;
-    case Rounding::up: fn = pick<Rounding::up>(req, si, dst_itemsize); break;
-    case Rounding::down: fn = pick<Rounding::down>(req, si, dst_itemsize); break;
-    case Rounding::odd: fn = pick<Rounding::odd>(req, si, dst_itemsize); break;
-    case Rounding::stochastic: fn = pick<Rounding::stochastic>(req, si, dst_itemsize); break;
-  }
-  if (!fn) throw std::invalid_argument("unknown rounding mode");
+  const ConvertFn fn = dispatch_mode(req.mode, [&](auto m) {
+    return pick<decltype(m)::value>(req, src.itemsize, dst_itemsize);
+  });
   fn(src, dst, req, rbits, threads);
 }
 

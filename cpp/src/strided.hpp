@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "roundoff/rng.hpp"
+#include "roundoff/round.hpp"
 
 namespace roundoff {
 
@@ -81,6 +83,25 @@ inline void tile_random_bits(const StridedView* rbits, uint64_t seed, int sr_bit
                              size_t count, uint32_t* out) {
   if (rbits) gather_rbits(*rbits, first, count, out);
   else philox_bits(seed, first, count, out, 32 - sr_bits);
+}
+
+template <Rounding M>
+using ModeConstant = std::integral_constant<Rounding, M>;
+
+// pick(ModeConstant<M>{}) for the runtime mode: the one place where a request's mode becomes a
+// template argument.
+template <class Pick>
+auto dispatch_mode(Rounding mode, Pick pick) {
+  switch (mode) {
+    case Rounding::nearest_even: return pick(ModeConstant<Rounding::nearest_even>{});
+    case Rounding::nearest_away: return pick(ModeConstant<Rounding::nearest_away>{});
+    case Rounding::toward_zero: return pick(ModeConstant<Rounding::toward_zero>{});
+    case Rounding::up: return pick(ModeConstant<Rounding::up>{});
+    case Rounding::down: return pick(ModeConstant<Rounding::down>{});
+    case Rounding::odd: return pick(ModeConstant<Rounding::odd>{});
+    case Rounding::stochastic: return pick(ModeConstant<Rounding::stochastic>{});
+  }
+  throw std::invalid_argument("unknown rounding mode");
 }
 
 // Codes of any unsigned width, widened to 64 bits.

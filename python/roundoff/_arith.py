@@ -57,13 +57,6 @@ def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, satur
     return _result(result, all(s[2] for s in src))
 
 
-def _binary(op: str, a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str,
-            saturate: bool, seed: int, sr_bits: int, rbits: Optional[ArrayLike],
-            flush_subnormals: bool, dtype: Any, codes: bool) -> Any:
-    return _elementwise(op, (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
-                        flush_subnormals, dtype, codes)
-
-
 _DOC = """{summary}
 
     The exact {what} of ``a`` and ``b`` (taken exactly: float16/32/64, ml_dtypes or integers
@@ -96,32 +89,32 @@ def add(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_ev
         saturate: bool = False, seed: int = 0, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
-    return _binary("add", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
-                   flush_subnormals, dtype, codes)
+    return _elementwise("add", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
+                        flush_subnormals, dtype, codes)
 
 
 def sub(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
         saturate: bool = False, seed: int = 0, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
-    return _binary("sub", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
-                   flush_subnormals, dtype, codes)
+    return _elementwise("sub", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
+                        flush_subnormals, dtype, codes)
 
 
 def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
         saturate: bool = False, seed: int = 0, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
-    return _binary("mul", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
-                   flush_subnormals, dtype, codes)
+    return _elementwise("mul", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
+                        flush_subnormals, dtype, codes)
 
 
 def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
         saturate: bool = False, seed: int = 0, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
-    return _binary("div", a, b, fmt, rounding, saturate, seed, sr_bits, rbits,
-                   flush_subnormals, dtype, codes)
+    return _elementwise("div", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
+                        flush_subnormals, dtype, codes)
 
 
 def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,

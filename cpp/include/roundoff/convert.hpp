@@ -13,8 +13,8 @@ namespace roundoff {
 
 // Whether 32-bit lanes hold a cast from F to T exactly: magnitude codes below 2^31 (they are
 // compared as signed lanes), a source significand within sig_top + 1 = 30 bits, and at least
-// two bits of it below the target's quantum (round_magnitude shifts by W + 1 - s). (64-bit lanes hold every format: bits <= 64,
-// unsigned ones <= 63, man_bits <= 52.)
+// two bits of it below the target's quantum (round_magnitude shifts by W + 1 - s).
+// (64-bit lanes hold every format: bits <= 64, unsigned ones <= 63, man_bits <= 52.)
 ROUNDOFF_HD ROUNDOFF_INLINE bool fits_32bit_lanes(const FormatInfo& F, const FormatInfo& T) {
   const auto fits = [](const FormatInfo& I) { return I.bits - (I.f.is_signed ? 1 : 0) <= 31; };
   return fits(F) && fits(T) && F.f.man_bits <= sig_top<Lanes<uint32_t, 1>> &&
@@ -23,7 +23,8 @@ ROUNDOFF_HD ROUNDOFF_INLINE bool fits_32bit_lanes(const FormatInfo& F, const For
 
 // Casts count (<= L::n) elements starting at src into dst.
 template <Rounding M, class L, class Src, class Dst>
-ROUNDOFF_HD ROUNDOFF_INLINE void convert_lanes(const Src* src, Dst* dst, size_t count, const FormatInfo& F,
+ROUNDOFF_HD ROUNDOFF_INLINE void convert_lanes(const Src* src, Dst* dst, size_t count,
+                                               const FormatInfo& F,
                                       const FormatInfo& T, const Policy& P, const Specials& S,
                                       bool flush_inputs, bool normalize, const uint32_t* rbits) {
   const Exact<L> x = unpack<L>(L::load(src, count), F, flush_inputs, normalize);

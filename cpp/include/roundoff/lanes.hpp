@@ -95,7 +95,8 @@ struct Lanes<E, 1> {
   ROUNDOFF_HD ROUNDOFF_INLINE static U iota() { return U(0); }
 
   // Writes word w of lane j to out[4 * j + w], the first `count` of them.
-  ROUNDOFF_HD ROUNDOFF_INLINE static void interleave4(const U (&v)[4], uint32_t* out, size_t count) {
+  ROUNDOFF_HD ROUNDOFF_INLINE static void interleave4(const U (&v)[4], uint32_t* out,
+                                                      size_t count) {
     for (size_t w = 0; w < count; ++w) out[w] = uint32_t(v[w]);
   }
 

@@ -27,7 +27,8 @@ struct PhiloxKeys {
 // Philox4x32-10 of the counters in v (one block per lane, G independent groups of lanes
 // interleaved round by round: one group's multiply latency hides behind the other's work).
 template <class L, int G>
-ROUNDOFF_HD ROUNDOFF_INLINE void philox4x32_10(typename L::U (&v)[G][4], const PhiloxKeys<L>& keys) {
+ROUNDOFF_HD ROUNDOFF_INLINE void philox4x32_10(typename L::U (&v)[G][4],
+                                               const PhiloxKeys<L>& keys) {
   using U = typename L::U;
   for (int round = 0; round < 10; ++round) {
     for (int g = 0; g < G; ++g) {
@@ -61,7 +62,8 @@ ROUNDOFF_HD ROUNDOFF_INLINE void philox_lanes(uint64_t block0, const PhiloxKeys<
   for (int g = 0; g < G; ++g) {
     for (int w = 0; w < 4; ++w) v[g][w] >>= L::u(drop);
     const size_t done = size_t(g) * 4 * L::n;
-    if (words > done) L::interleave4(v[g], out + done, words - done < 4 * L::n ? words - done : 4 * L::n);
+    if (words > done)
+      L::interleave4(v[g], out + done, words - done < 4 * L::n ? words - done : 4 * L::n);
   }
 }
 
@@ -77,7 +79,8 @@ ROUNDOFF_HD inline void philox_bits(uint64_t seed, uint64_t first, uint64_t n, u
 #endif
   const PhiloxKeys<Lanes<uint32_t, 1>> keys1(k0, k1);
   for (; i < n; i += 4)
-    philox_lanes<Lanes<uint32_t, 1>, 1>((first + i) / 4, keys1, drop, out + i, n - i < 4 ? n - i : 4);
+    philox_lanes<Lanes<uint32_t, 1>, 1>((first + i) / 4, keys1, drop, out + i,
+                                        n - i < 4 ? n - i : 4);
 }
 
 }  // namespace roundoff

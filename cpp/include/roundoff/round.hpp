@@ -112,7 +112,9 @@ ROUNDOFF_HD ROUNDOFF_INLINE Specials specials(const FormatInfo& T, const Policy&
     const uint64_t sign = neg ? T.sign_bit : 0;
     const uint64_t max_signed = sign | T.max_code;
     // Into a format without Inf, overflow and Inf give NaN with the sign kept (ml_dtypes, PyTorch).
-    const uint64_t inf_or_nan = T.has_inf ? (sign | T.inf_code) : T.has_nan ? (sign | T.nan_code) : 0;
+    const uint64_t inf_or_nan = T.has_inf   ? (sign | T.inf_code)
+                                : T.has_nan ? (sign | T.nan_code)
+                                            : 0;
     // IEEE 754 per direction: max when the mode points back toward zero.
     const bool toward_zero = M == Rounding::toward_zero || M == Rounding::odd ||
                              (M == Rounding::up && neg) || (M == Rounding::down && !neg);
