@@ -1,6 +1,6 @@
 // Per-element cost of the cast kernel and of Philox, in L1, on one thread: the headers alone,
 // without the driver, NumPy or memory traffic. Build and run from the repository root:
-//   g++ -O3 -march=native -std=c++17 -Icpp/include bench/micro_kernels.cpp -o /tmp/micro && /tmp/micro
+//   g++ -O3 -march=native -std=gnu++17 -Icpp/include bench/micro_kernels.cpp -o /tmp/micro && /tmp/micro
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -8,12 +8,11 @@
 #include <vector>
 
 #include "roundoff/convert.hpp"
+#include "roundoff/elementwise.hpp"
+#include "roundoff/known_formats.hpp"
 #include "roundoff/rng.hpp"
 
 using namespace roundoff;
-
-constexpr FormatInfo kFloat32 = make_info(Format{8, 23, 127, NonFinite::ieee, true, true, true});
-constexpr FormatInfo kE4M3 = make_info(Format{4, 3, 7, NonFinite::nan_all_ones, true, true, true});
 
 template <Rounding M>
 __attribute__((noinline)) void runtime_facts(const uint32_t* s, uint8_t* d, size_t n,
@@ -25,6 +24,17 @@ template <Rounding M>
 __attribute__((noinline)) void constant_facts(const uint32_t* s, uint8_t* d, size_t n,
                                               const uint32_t* r) {
   convert_span<M, uint32_t, 8>(s, d, n, kFloat32, kE4M3, Policy{false, false, 32}, false, r);
+}
+
+// BF16 + BF16 -> BF16 in 32-bit vectors, the facts as in the arithmetic driver.
+template <ArithOp Op, const FormatInfo* K>
+__attribute__((noinline)) void arith(const uint16_t* a, const uint16_t* b, uint16_t* d, size_t n,
+                                     FormatInfo F) {
+  constexpr Rounding M = Rounding::nearest_even;
+  const Policy P{false, false, 32};
+  const FormatInfo T = K ? *K : F;
+  arith_span<M, Op, uint32_t, 8, lane_operand_bits<Lanes<uint32_t, 8>>>(
+      a, b, a, d, n, ArithFacts{T, T, T, T, P, false}, specials<M>(T, P), nullptr);
 }
 
 __attribute__((noinline)) void philox(uint32_t* out, size_t n) { philox_bits(1234, 0, n, out); }
@@ -55,6 +65,18 @@ int main() {
   std::printf("  constant facts  nearest_even %.3f  stochastic (given bits) %.3f\n",
               ns_per_element([&] { constant_facts<Rounding::nearest_even>(src.data(), dst.data(), n, b); }),
               ns_per_element([&] { constant_facts<Rounding::stochastic>(src.data(), dst.data(), n, b); }));
+  std::vector<uint16_t> xa(n), xb(n), xd(n);
+  for (size_t i = 0; i < n; ++i) {
+    xa[i] = uint16_t(src[i] >> 16);  // float32 -> BF16 by truncation: any BF16 values do
+    xb[i] = uint16_t(src[(i * 7 + 3) % n] >> 16);
+  }
+  FormatInfo B = kBF16;
+  std::printf("BF16 arithmetic, nearest_even, ns per result: add %.3f (constant facts %.3f), "
+              "mul %.3f (constant facts %.3f)\n",
+              ns_per_element([&] { arith<ArithOp::add, nullptr>(xa.data(), xb.data(), xd.data(), n, B); }),
+              ns_per_element([&] { arith<ArithOp::add, &kBF16>(xa.data(), xb.data(), xd.data(), n, B); }),
+              ns_per_element([&] { arith<ArithOp::mul, nullptr>(xa.data(), xb.data(), xd.data(), n, B); }),
+              ns_per_element([&] { arith<ArithOp::mul, &kBF16>(xa.data(), xb.data(), xd.data(), n, B); }));
   std::printf("Philox4x32-10 words: %.3f ns per word\n",
               ns_per_element([&] { philox(bits.data(), n); }));
 }

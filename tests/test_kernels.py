@@ -7,10 +7,15 @@ ways (cpp/include/roundoff/lanes.hpp, cpp/src/convert_driver.cpp), and a slip in
   kernel in 64-bit lanes. Every mode, policy and the Philox stream must give the same codes.
 * Vector lanes and scalar lanes: an array runs in vectors of 8 (32-bit lanes) or 4 (64-bit),
   its tail and lone scalars one element at a time.
+* Arithmetic tiers (cpp/src/arith_driver.cpp): add, sub, mul and FMA of narrow operands run in
+  32-bit vectors (with constant facts for E4M3, E5M2, BF16 and FP16), float32 operands and
+  stochastic rounding with many random bits in 64-bit vectors, and float64 operands one element
+  at a time with 128-bit products. The same values through each tier give the same codes.
 """
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -70,3 +75,70 @@ def test_vector_lanes_equal_scalar_lanes(name, dtype, mode):
     one_by_one = [ro.encode(x[i], fmt, mode, **({"rbits": rbits[i]} if kw else {}))
                   for i in range(x.size)]
     assert whole.tolist() == [int(c) for c in one_by_one]
+
+
+# Formats for the arithmetic tiers: the constant-facts four, a custom E6M9, FNUZ (NaN at -0), an
+# FP6 without Inf or NaN, and E8M0 (no zero, no subnormals).
+TIER_FORMATS = ["e4m3", "e5m2", "bf16", "fp16", "e4m3fnuz", "e3m2", "e8m0",
+                ro.Format(6, 9, name="e6m9")]
+TIER_OPS = ["add", "sub", "mul", "fma"]
+
+
+def tier_operands(fmt: ro.Format, n: int, arity: int) -> list:
+    """Codes of fmt: every pair for 8-bit formats (a and b), else random codes with a third of
+    the b operands near -a (cancellation); an odd length so the scalar tail runs too."""
+    rng = np.random.default_rng(11)
+    if fmt.bits <= 8 and arity == 2:
+        a, b = np.meshgrid(np.arange(1 << fmt.bits), np.arange(1 << fmt.bits))
+        cols = [a.ravel(), b.ravel()]
+    else:
+        cols = [rng.integers(0, 1 << fmt.bits, n) for _ in range(arity)]
+        if fmt.signed:  # near cancellation: b = -a plus a few units
+            k = n // 3
+            flip = (cols[0][:k] ^ (1 << (fmt.bits - 1))) + rng.integers(-2, 3, k)
+            cols[1][:k] = np.clip(flip, 0, (1 << fmt.bits) - 1)
+    return [c[: len(c) - (len(c) % 8) + 5 if len(c) % 8 < 5 else len(c)].astype(fmt.code_dtype)
+            for c in cols]
+
+
+@pytest.mark.parametrize("policy", ["plain", "saturate", "flush"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("op", TIER_OPS)
+@pytest.mark.parametrize("fmt", TIER_FORMATS, ids=str)
+def test_arith_tiers_agree(fmt, op, mode, policy):
+    fmt = ro.format(fmt)
+    arity = 3 if op == "fma" else 2
+    codes = tier_operands(fmt, 20_011, arity)
+    values = [ro.decode(c, fmt, np.float64) for c in codes]
+    kw = {"saturate": dict(saturate=True), "flush": dict(flush_subnormals=True),
+          "plain": {}}[policy]
+    # sr_bits 8 keeps stochastic rounding in 32-bit vectors; the default 32 needs 64-bit ones.
+    sr_kw = [dict(sr_bits=8, seed=5), dict(seed=5)] if mode == "stochastic" else [{}]
+    for sr in sr_kw:
+        narrow = getattr(ro.ops, op)(*codes, fmt, mode, **kw, **sr)  # 32-bit vectors
+        wide = getattr(ro, op)(*values, fmt, mode, codes=True, **kw, **sr)  # float64: scalar
+        bad = np.flatnonzero(narrow != wide)
+        assert bad.size == 0, [([float(v[i]) for v in values], int(narrow[i]), int(wide[i]))
+                               for i in bad[:4]]
+        if fmt.man_bits <= 23 and fmt.emin >= -126 and fmt.max <= 3.4e38:
+            f32 = [v.astype(np.float32) for v in values]  # exact: float32 operands, 64-bit
+            mid = getattr(ro, op)(*f32, fmt, mode, codes=True, **kw, **sr)
+            bad = np.flatnonzero(mid != wide)
+            assert bad.size == 0, [([float(v[i]) for v in values], int(mid[i]), int(wide[i]))
+                                   for i in bad[:4]]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("op", TIER_OPS)
+def test_arith_float32_results_in_64bit_vectors(op, mode):
+    """BF16 operands into a float32 result: 32-bit codes do not fit 32-bit lanes (they are
+    compared signed), so the request runs in 64-bit vectors; the float64 operands run scalar."""
+    bf16 = ro.format("bf16")
+    codes = tier_operands(bf16, 20_011, 3 if op == "fma" else 2)
+    values = [ro.decode(c, bf16, np.float64) for c in codes]
+    narrow = getattr(ro, op)(*[v.astype(ml_dtypes.bfloat16) for v in values], "float32", mode,
+                             codes=True, seed=9)
+    wide = getattr(ro, op)(*values, "float32", mode, codes=True, seed=9)
+    bad = np.flatnonzero(narrow != wide)
+    assert bad.size == 0, [([float(v[i]) for v in values], int(narrow[i]), int(wide[i]))
+                           for i in bad[:4]]

@@ -120,3 +120,24 @@ def test_non_native_byte_order_is_read_by_value():
     assert ro.decode(np.array([0x3F80], ">u2"), "bf16").tolist() == [1.0]
     r = np.array([0, 2**31], ">u4")
     assert ro.encode([1 + 2.0**-8] * 2, "bf16", "sr", rbits=r).tolist() == [0x3F80, 0x3F81]
+
+
+@pytest.mark.parametrize("mode", ["up", "nearest_away", "stochastic"])
+def test_overflow_carry_past_the_lane_sign(mode):
+    # Found in this repo: a result just below 2^(emax+2) whose significand rounds up carries
+    # the magnitude code past the sign of the lanes it is compared in (64-bit lanes for
+    # float64, 32-bit lanes for float32), and the overflow read as -0. The exact value here is
+    # 2 * max + 2^-1000: every bit of the top binade set, and a sticky tail.
+    m = np.finfo(np.float64).max
+    rb = dict(rbits=np.uint32(2**8 - 1), sr_bits=8) if mode == "stochastic" else {}
+    assert ro.fma(m, 2.0, 2.0**-1000, "float64", mode, **rb) == np.inf
+    assert ro.fma(-m, 2.0, -(2.0**-1000), "float64", "down" if mode == "up" else mode,
+                  **rb) == -np.inf
+    # BF16 operands into float32 (32-bit vector lanes): 2^127 * 4 - 2^104 = 2^129 - 2^104 has
+    # 25 leading ones; at float32's 24 bits the last is a tie (and a carry up for every mode
+    # here, odd t) into 2^129.
+    bf16 = ml_dtypes.bfloat16
+    a, b, c = (np.full(9, v, dtype=bf16) for v in (2.0**127, 4.0, -(2.0**104)))
+    rb = dict(rbits=np.full(9, 2**20 - 1, np.uint32), sr_bits=20) if rb else {}
+    got = ro.fma(a, b, c, "float32", mode, codes=True, **rb)
+    assert np.all(got == 0x7F800000), got

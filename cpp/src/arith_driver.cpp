@@ -2,96 +2,123 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
-#include "roundoff/arith.hpp"
-#include "roundoff/round.hpp"
+#include "roundoff/known_formats.hpp"
+#include "roundoff/convert.hpp"
+#include "roundoff/elementwise.hpp"
 
 namespace roundoff {
 namespace {
 
-using L1 = Lanes<uint64_t, 1>;
+// The lanes a request runs in. Add, sub, mul and FMA of narrow operands stay exact in one lane
+// (lane_operand_bits): SIMD vectors of 32-bit lanes (FP8, BF16, FP16 operands and results) or
+// of 64-bit lanes (float32 operands, wide results, stochastic rounding with many random bits).
+// Everything else (div, sqrt, wider operands) runs one element at a time in 64-bit lanes.
+using Vector32 = Lanes<uint32_t, 8>;
+using Vector64 = Lanes<uint64_t, 4>;
 
-template <Rounding M, ArithOp Op>
-ROUNDOFF_INLINE uint64_t arith_one(uint64_t ca, uint64_t cb, uint64_t cc, const ArithRequest& req,
-                                   const Specials& S, uint32_t r) {
-  // DAZ as a unit working in the result format sees it: operands below its normal range.
-  const auto unpack_operand = [&](uint64_t c, const FormatInfo& F) {
-    Exact<L1> e = unpack<L1>(c, F, false, true);
-    e.is_zero = e.is_zero || (req.flush_inputs && !e.is_nan && !e.is_inf && e.msb < req.to.emin);
-    return e;
-  };
-  const Exact<L1> x = unpack_operand(ca, req.a);
-  if constexpr (Op == ArithOp::sqrt) {
-    (void)cb;
-    (void)cc;
-    return round_to_code<M, L1>(exact_sqrt<L1>(x), req.to, req.policy, S, r);
+template <class L>
+bool operands_fit(const ArithRequest& req) {
+  const FormatInfo* ops[3] = {&req.a, &req.b, &req.c};
+  for (int i = 0; i < arity(req.op); ++i) {
+    if (ops[i]->f.man_bits + 1 > lane_operand_bits<L>) return false;
+    if (L::W == 32 && !fits_32bit_lanes(*ops[i], req.to)) return false;
   }
-  Exact<L1> y = unpack_operand(cb, req.b);
-  Exact<L1> z;
-  if constexpr (Op == ArithOp::mul) {
-    z = exact_mul<L1>(x, y);
-  } else if constexpr (Op == ArithOp::div) {
-    z = exact_div<L1>(x, y);
-  } else if constexpr (Op == ArithOp::fma) {
-    z = exact_fma<L1>(x, y, unpack_operand(cc, req.c), M == Rounding::down);
-  } else {
-    if constexpr (Op == ArithOp::sub) y.neg = !y.neg;
-    z = exact_add<L1>(x, y, M == Rounding::down);
-  }
-  return round_to_code<M, L1>(z, req.to, req.policy, S, r);
+  // Sums may carry a sticky bit: stochastic rounding reads R bits of sig below the quantum.
+  return req.mode != Rounding::stochastic ||
+         req.to.f.man_bits + req.policy.sr_bits <= sig_top<L> - 1;
 }
 
-template <Rounding M, ArithOp Op, class Dst>
+// Tiles of the flat index across threads. With constant facts K (every operand and the result
+// in K, so codes of Dst's width), contiguous operands are read in place; otherwise each tile's
+// operands are gathered into lanes of E first.
+template <Rounding M, ArithOp Op, class E, int N, int Q, class Dst, const FormatInfo* K = nullptr>
 void arith_typed(const StridedView& a, const StridedView* b, const StridedView* c, void* out_raw,
                  const ArithRequest& req, const StridedView* rbits, int threads) {
+  using Src = std::conditional_t<K != nullptr, Dst, E>;
   const size_t n = element_count(a);
   const size_t tiles = (n + kTile - 1) / kTile;
   Dst* out = static_cast<Dst*>(out_raw);
-  const Specials S = specials<M>(req.to, req.policy);
+  const ArithFacts k{known_or<K>(req.a), known_or<K>(req.b), known_or<K>(req.c),
+                     known_or<K>(req.to), req.policy, req.flush_inputs};
+  const Specials S = specials<M>(k.to, k.policy);
+  const StridedView* views[3] = {&a, b, c};
+  bool direct = K != nullptr;
+  for (int i = 0; i < arity(Op); ++i) direct = direct && views[i]->contiguous;
   const int nthreads = tiles >= 4 ? std::max(1, threads) : 1;
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
   for (long long t = 0; t < (long long)tiles; ++t) {
-    uint64_t a_buf[kTile], b_buf[kTile], c_buf[kTile];
+    Src bufs[3][kTile];
     uint32_t bits_buf[kTile];
     const size_t first = size_t(t) * kTile;
     const size_t count = std::min(kTile, n - first);
-    gather_codes_u64(a, first, count, a_buf);
-    if constexpr (Op != ArithOp::sqrt) gather_codes_u64(*b, first, count, b_buf);
-    if constexpr (Op == ArithOp::fma) gather_codes_u64(*c, first, count, c_buf);
-    if (M == Rounding::stochastic)
-      tile_random_bits(rbits, req.seed, req.policy.sr_bits, first, count, bits_buf);
-    for (size_t i = 0; i < count; ++i) {
-      const uint32_t r = M == Rounding::stochastic ? bits_buf[i] : 0;
-      const uint64_t cc = Op == ArithOp::fma ? c_buf[i] : 0;
-      const uint64_t cb = Op != ArithOp::sqrt ? b_buf[i] : 0;
-      out[first + i] = Dst(arith_one<M, Op>(a_buf[i], cb, cc, req, S, r));
+    const Src* src[3] = {bufs[0], bufs[1], bufs[2]};
+    for (int i = 0; i < arity(Op); ++i) {
+      if (direct) src[i] = reinterpret_cast<const Src*>(views[i]->data) + first;
+      else gather_codes<Src>(*views[i], first, count, bufs[i]);
     }
+    if (M == Rounding::stochastic)
+      tile_random_bits(rbits, req.seed, k.policy.sr_bits, first, count, bits_buf);
+    arith_span<M, Op, E, N, Q>(src[0], src[1], src[2], out + first, count, k, S, bits_buf);
   }
 }
 
 using ArithFn = void (*)(const StridedView&, const StridedView*, const StridedView*, void*,
                          const ArithRequest&, const StridedView*, int);
 
-template <Rounding M, ArithOp Op>
+template <Rounding M, ArithOp Op, class E, int N, int Q>
 ArithFn pick_dst(int out_itemsize) {
   switch (out_itemsize) {
-    case 1: return &arith_typed<M, Op, uint8_t>;
-    case 2: return &arith_typed<M, Op, uint16_t>;
-    case 4: return &arith_typed<M, Op, uint32_t>;
-    case 8: return &arith_typed<M, Op, uint64_t>;
+    case 1: return &arith_typed<M, Op, E, N, Q, uint8_t>;
+    case 2: return &arith_typed<M, Op, E, N, Q, uint16_t>;
+    case 4: return &arith_typed<M, Op, E, N, Q, uint32_t>;
+    case 8: return &arith_typed<M, Op, E, N, Q, uint64_t>;
   }
   throw std::invalid_argument("result itemsize must be 1, 2, 4 or 8");
 }
 
+// A kernel with constant facts when every operand and the result are one of the formats of
+// known_formats.hpp and the request fits 32-bit vectors, else null.
+template <Rounding M, ArithOp Op>
+ArithFn pick_known(const ArithRequest& req) {
+  constexpr int Q = lane_operand_bits<Vector32>;
+  const auto all_in = [&](const FormatInfo& K) {
+    const FormatInfo* ops[3] = {&req.a, &req.b, &req.c};
+    for (int i = 0; i < arity(Op); ++i)
+      if (!same_facts(ops[i]->f, K.f)) return false;
+    return same_facts(req.to.f, K.f) && operands_fit<Vector32>(req);
+  };
+  if (all_in(kE4M3)) return &arith_typed<M, Op, uint32_t, Vector32::n, Q, uint8_t, &kE4M3>;
+  if (all_in(kE5M2)) return &arith_typed<M, Op, uint32_t, Vector32::n, Q, uint8_t, &kE5M2>;
+  if (all_in(kBF16)) return &arith_typed<M, Op, uint32_t, Vector32::n, Q, uint16_t, &kBF16>;
+  if (all_in(kFP16)) return &arith_typed<M, Op, uint32_t, Vector32::n, Q, uint16_t, &kFP16>;
+  return nullptr;
+}
+
+// The SIMD tiers for add, sub, mul and FMA when the request fits them, else one element at a
+// time in 64-bit lanes.
+template <Rounding M, ArithOp Op>
+ArithFn pick_lanes(const ArithRequest& req, int out_itemsize) {
+  if constexpr (Op != ArithOp::div && Op != ArithOp::sqrt) {
+    if (ArithFn known = pick_known<M, Op>(req)) return known;
+    if (out_itemsize <= 4 && operands_fit<Vector32>(req))
+      return pick_dst<M, Op, uint32_t, Vector32::n, lane_operand_bits<Vector32>>(out_itemsize);
+    if (operands_fit<Vector64>(req))
+      return pick_dst<M, Op, uint64_t, Vector64::n, lane_operand_bits<Vector64>>(out_itemsize);
+  }
+  return pick_dst<M, Op, uint64_t, 1, 53>(out_itemsize);
+}
+
 template <Rounding M>
-ArithFn pick_op(ArithOp op, int out_itemsize) {
-  switch (op) {
-    case ArithOp::add: return pick_dst<M, ArithOp::add>(out_itemsize);
-    case ArithOp::sub: return pick_dst<M, ArithOp::sub>(out_itemsize);
-    case ArithOp::mul: return pick_dst<M, ArithOp::mul>(out_itemsize);
-    case ArithOp::div: return pick_dst<M, ArithOp::div>(out_itemsize);
-    case ArithOp::fma: return pick_dst<M, ArithOp::fma>(out_itemsize);
-    case ArithOp::sqrt: return pick_dst<M, ArithOp::sqrt>(out_itemsize);
+ArithFn pick_op(const ArithRequest& req, int out_itemsize) {
+  switch (req.op) {
+    case ArithOp::add: return pick_lanes<M, ArithOp::add>(req, out_itemsize);
+    case ArithOp::sub: return pick_lanes<M, ArithOp::sub>(req, out_itemsize);
+    case ArithOp::mul: return pick_lanes<M, ArithOp::mul>(req, out_itemsize);
+    case ArithOp::div: return pick_lanes<M, ArithOp::div>(req, out_itemsize);
+    case ArithOp::fma: return pick_lanes<M, ArithOp::fma>(req, out_itemsize);
+    case ArithOp::sqrt: return pick_lanes<M, ArithOp::sqrt>(req, out_itemsize);
   }
   throw std::invalid_argument("unknown operation");
 }
@@ -104,7 +131,7 @@ void arith_array(const StridedView& a, const StridedView* b, const StridedView* 
   if ((b != nullptr) != (arity(req.op) >= 2) || (c != nullptr) != (arity(req.op) == 3))
     throw std::invalid_argument("operands: as many as the operation takes");
   const ArithFn fn = dispatch_mode(req.mode, [&](auto m) {
-    return pick_op<decltype(m)::value>(req.op, out_itemsize);
+    return pick_op<decltype(m)::value>(req, out_itemsize);
   });
   fn(a, b, c, out, req, rbits, threads);
 }

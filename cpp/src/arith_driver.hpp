@@ -3,16 +3,12 @@
 #pragma once
 #include <cstdint>
 
+#include "roundoff/elementwise.hpp"
 #include "roundoff/format.hpp"
 #include "roundoff/round.hpp"
 #include "strided.hpp"
 
 namespace roundoff {
-
-enum class ArithOp : int { add = 0, sub = 1, mul = 2, div = 3, fma = 4, sqrt = 5 };
-
-// Number of operands of op.
-inline int arity(ArithOp op) { return op == ArithOp::sqrt ? 1 : op == ArithOp::fma ? 3 : 2; }
 
 struct ArithRequest {
   ArithOp op;

@@ -8,6 +8,7 @@
 #include <omp.h>
 #endif
 
+#include "roundoff/known_formats.hpp"
 #include "roundoff/convert.hpp"
 #include "roundoff/rng.hpp"
 
@@ -16,28 +17,7 @@ namespace {
 
 constexpr int kVectorBytes = 32;  // one AVX2 register per lane set
 
-
-// Casts compiled with constant format facts: the same kernel, with the facts folded in by the
-// compiler (a third fewer instructions). float32 sources into the formats models cast to most.
-constexpr FormatInfo kFloat32 = make_info(Format{8, 23, 127, NonFinite::ieee, true, true, true});
-constexpr FormatInfo kE4M3 = make_info(Format{4, 3, 7, NonFinite::nan_all_ones, true, true, true});
-constexpr FormatInfo kE5M2 = make_info(Format{5, 2, 15, NonFinite::ieee, true, true, true});
-constexpr FormatInfo kBF16 = make_info(Format{8, 7, 127, NonFinite::ieee, true, true, true});
-constexpr FormatInfo kFP16 = make_info(Format{5, 10, 15, NonFinite::ieee, true, true, true});
-
-bool same_facts(const Format& a, const Format& b) {
-  return a.exp_bits == b.exp_bits && a.man_bits == b.man_bits && a.bias == b.bias &&
-         a.nonfinite == b.nonfinite && a.subnormals == b.subnormals &&
-         a.is_signed == b.is_signed && a.has_zero == b.has_zero;
-}
-
-// K when known at compile time, else the runtime facts.
-template <const FormatInfo* K>
-FormatInfo known_or(const FormatInfo& runtime) {
-  if constexpr (K != nullptr) return *K;
-  else return runtime;
-}
-
+// Casts with constant facts (known_formats.hpp): float32 sources into the formats models cast to.
 template <Rounding M, class Src, class Dst, const FormatInfo* KF = nullptr,
           const FormatInfo* KT = nullptr>
 void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req,

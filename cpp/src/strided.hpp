@@ -104,13 +104,14 @@ auto dispatch_mode(Rounding mode, Pick pick) {
   throw std::invalid_argument("unknown rounding mode");
 }
 
-// Codes of any unsigned width, widened to 64 bits.
-inline void gather_codes_u64(const StridedView& v, size_t first, size_t count, uint64_t* out) {
+// Codes of any unsigned width, widened (or, for codes known to fit, narrowed) to Out.
+template <class Out>
+void gather_codes(const StridedView& v, size_t first, size_t count, Out* out) {
   switch (v.itemsize) {
-    case 1: gather<uint8_t, uint64_t>(v, first, count, out); break;
-    case 2: gather<uint16_t, uint64_t>(v, first, count, out); break;
-    case 4: gather<uint32_t, uint64_t>(v, first, count, out); break;
-    case 8: gather<uint64_t, uint64_t>(v, first, count, out); break;
+    case 1: gather<uint8_t, Out>(v, first, count, out); break;
+    case 2: gather<uint16_t, Out>(v, first, count, out); break;
+    case 4: gather<uint32_t, Out>(v, first, count, out); break;
+    case 8: gather<uint64_t, Out>(v, first, count, out); break;
     default: throw std::invalid_argument("codes: itemsize must be 1, 2, 4 or 8");
   }
 }

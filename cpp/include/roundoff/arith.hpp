@@ -1,11 +1,12 @@
 // Exact results of arithmetic on exact values: the input of the rounding routine, so that every
-// operation is rounded once. Written over 64-bit lanes (P = 61): operands carry at most 53
-// significant bits (every format has man_bits <= 52). FMA keeps its product exact and sums in
-// 128-bit lanes (P = 125), then narrows to 64-bit lanes with a sticky bit.
+// operation is rounded once. Any format in 64-bit lanes (P = 61): operands carry at most 53
+// significant bits (every format has man_bits <= 52); products in 128 bits, FMA's product and
+// sum in 128-bit lanes (P = 125), narrowed to 64-bit lanes with a sticky bit. Narrow operands
+// (lane_operand_bits) keep add, mul and FMA in one lane of any width: SIMD vectors.
 //
 // When a result is inexact in sig (sticky set), its lowest bit may be uncertain after a
 // normalising shift; roundings look at bits from P - man - R up, so callers keep
-// man + R <= P - 1 (the Python layer checks sr_bits).
+// man + R <= P - 1 (the Python layer checks sr_bits) and man <= P - 2.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -14,6 +15,12 @@
 #include "roundoff/lanes.hpp"
 
 namespace roundoff {
+
+// The widest operands (significant bits) that products and FMA keep exact in one lane of L:
+// a product of 2Q bits, summed as exact_add needs (terms of at most P - 1 bits). 14 bits in
+// 32-bit lanes (FP16, BF16, FP8: SIMD), 30 in 64-bit lanes (float32 operands).
+template <class L>
+constexpr int lane_operand_bits = (sig_top<L> - 1) / 2;
 
 // Sign and class of a product a * b (its sig/msb set by the caller).
 template <class L, class R>
@@ -31,22 +38,33 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U low_bits(typename L::U k) {
   return k >= L::u(L::W) ? all : typename L::U((L::u(1) << k) - L::u(1));
 }
 
-// a * b, exactly up to a sticky bit.
-template <class L>
+// a * b, exactly up to a sticky bit, for operands of at most Q significant bits (every format:
+// Q = 53). When the 2Q-bit product fits a lane (2Q - 1 <= P) it is one lane multiply, exact;
+// otherwise 64-bit lanes form it in 128 bits.
+template <class L, int Q = 53>
 ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_mul(const Exact<L>& a, const Exact<L>& b) {
   using U = typename L::U;
-  static_assert(L::W == 64, "exact_mul works in 64-bit lanes");
   constexpr int P = sig_top<L>;
-  // Both significands have at most 53 bits: [2^52, 2^53) each, product in [2^104, 2^106).
-  U hi, lo;
-  L::mul_wide(a.sig >> L::u(P - 52), b.sig >> L::u(P - 52), hi, lo);
-  const auto carry = (hi >> L::u(105 - 64)) != L::u(0);  // product >= 2^105
-  // Keep bits from 104 + carry down to 43 + carry: shift the 128-bit product right by 43 + carry.
-  const U shift = carry ? L::u(44) : L::u(43);
   Exact<L> r;
-  r.sig = (hi << (L::u(64) - shift)) | (lo >> shift);
-  r.sticky = (lo & low_bits<L>(shift)) != L::u(0);
-  r.msb = a.msb + b.msb + (carry ? L::s(1) : L::s(0));
+  if constexpr (2 * Q - 1 <= P) {
+    // Significands in [2^(Q-1), 2^Q), product in [2^(2Q-2), 2^2Q): its top at 2Q-2 or 2Q-1.
+    const U prod = (a.sig >> L::u(P - (Q - 1))) * (b.sig >> L::u(P - (Q - 1)));
+    const auto carry = (prod >> L::u(2 * Q - 1)) != L::u(0);
+    r.sig = prod << (carry ? L::u(P - (2 * Q - 1)) : L::u(P - (2 * Q - 2)));
+    r.sticky = L::mask(false);
+    r.msb = a.msb + b.msb + (carry ? L::s(1) : L::s(0));
+  } else {
+    static_assert(L::W == 64 && Q == 53, "wide products: 53-bit operands in 64-bit lanes");
+    // Both significands in [2^52, 2^53), product in [2^104, 2^106).
+    U hi, lo;
+    L::mul_wide(a.sig >> L::u(P - 52), b.sig >> L::u(P - 52), hi, lo);
+    const auto carry = (hi >> L::u(105 - 64)) != L::u(0);  // product >= 2^105
+    // Keep bits from 104 + carry down to 43 + carry: shift the product right by 43 + carry.
+    const U shift = carry ? L::u(44) : L::u(43);
+    r.sig = (hi << (L::u(64) - shift)) | (lo >> shift);
+    r.sticky = (lo & low_bits<L>(shift)) != L::u(0);
+    r.msb = a.msb + b.msb + (carry ? L::s(1) : L::s(0));
+  }
   set_product_class<L>(a, b, r);
   return r;
 }
@@ -83,19 +101,24 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>
   using U = typename L::U;
   using S = typename L::S;
   constexpr int P = sig_top<L>;
-  const auto a_big = (a.msb > b.msb) | ((a.msb == b.msb) & (a.sig >= b.sig));
-  const U big = a_big ? a.sig : b.sig, small = a_big ? b.sig : a.sig;
-  const S big_msb = a_big ? a.msb : b.msb;
+  // A zero term is sig 0 below every other term (formats lie in float64's range: |msb| <= 1075,
+  // products twice that): x + 0 = x and 0 + 0 = 0 fall out of the sum.
+  const S below_all = L::s(-(int64_t{1} << (L::W / 2 - 2)));
+  const U a_sig = a.is_zero ? L::u(0) : a.sig, b_sig = b.is_zero ? L::u(0) : b.sig;
+  const S a_msb = a.is_zero ? below_all : a.msb, b_msb = b.is_zero ? below_all : b.msb;
+  const auto a_big = (a_msb > b_msb) | ((a_msb == b_msb) & (a_sig >= b_sig));
+  const U big = a_big ? a_sig : b_sig, small = a_big ? b_sig : a_sig;
+  const S big_msb = a_big ? a_msb : b_msb;
   const auto big_neg = a_big ? a.neg : b.neg;
-  const U d = L::to_u(lane_min(big_msb - (a_big ? b.msb : a.msb), L::s(L::W)));
+  const U d = L::to_u(lane_min(big_msb - (a_big ? b_msb : a_msb), L::s(L::W)));
   const U aligned = d >= L::u(L::W) ? L::u(0) : U(small >> d);
   const auto lost = (small & low_bits<L>(d)) != L::u(0);  // bits of small below big's last bit
   const auto same_sign = a.neg == b.neg;
   // Same signs: the sum, at most one bit longer. Opposite: floor of the difference, and the
   // lost bits as sticky. Bits are lost only when small has more than P + 1 - d significant
   // bits, and the operands' widths (53 in 64-bit lanes; 106-bit products and 53-bit addends in
-  // 128-bit lanes) make d then large enough that the difference keeps at least P bits:
-  // normalising shifts it by at most one (see the note at the top).
+  // 128-bit lanes; lane_operand_bits) make d then large enough that the difference keeps at
+  // least P bits: normalising shifts it by at most one (see the note at the top).
   const U sum = big + aligned;
   const U diff = big - aligned - L::bit(lost);
   const U raw = same_sign ? sum : diff;
@@ -107,20 +130,14 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>
   r.sig = carry ? U(raw >> L::u(1)) : U(raw << L::to_u(L::s(P) - lead));
   r.sticky = lost | (carry & ((raw & L::u(1)) != L::u(0)));
   r.msb = big_msb + lead - L::s(P);
-  r.neg = exact_zero ? L::mask(round_down) : big_neg;
-  // Specials: NaN, Inf - Inf; Inf wins over finite; a zero operand leaves the other.
+  // An exact zero: from like signs only +0 + +0 or -0 + -0, keeping the sign; from unlike
+  // signs +0, or -0 when rounding down (IEEE 754 §6.3).
+  const auto zero_neg = same_sign ? a.neg : L::mask(round_down);
+  // Specials: NaN, Inf - Inf; Inf wins over finite.
   r.is_nan = a.is_nan | b.is_nan | (a.is_inf & b.is_inf & (a.neg != b.neg));
   r.is_inf = (a.is_inf | b.is_inf) & !r.is_nan;
-  const auto both_zero = a.is_zero & b.is_zero;
-  r.is_zero = (exact_zero & !a.is_zero & !b.is_zero) | both_zero;
-  const auto zero_neg = same_sign ? a.neg : L::mask(round_down);  // +-0 + +-0
-  r.neg = r.is_inf ? (a.is_inf ? a.neg : b.neg) : both_zero ? zero_neg : r.neg;
-  // x + 0 = x and 0 + x = x, exactly.
-  const auto only_a = b.is_zero & !a.is_zero, only_b = a.is_zero & !b.is_zero;
-  r.sig = only_a ? a.sig : only_b ? b.sig : r.sig;
-  r.msb = only_a ? a.msb : only_b ? b.msb : r.msb;
-  r.neg = (only_a & !r.is_inf) ? a.neg : (only_b & !r.is_inf) ? b.neg : r.neg;
-  r.sticky = (only_a | only_b) ? L::mask(false) : r.sticky;
+  r.is_zero = exact_zero;
+  r.neg = r.is_inf ? (a.is_inf ? a.neg : b.neg) : exact_zero ? zero_neg : big_neg;
   return r;
 }
 
@@ -158,40 +175,48 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_sqrt(const Exact<L>& a) {
   return r;
 }
 
-// a * b + c, rounded once by the caller: the exact product and sum in 128-bit lanes.
-template <class L>
+// a * b + c, rounded once by the caller, for operands of at most Q significant bits. With
+// Q <= lane_operand_bits<L> the exact product fits a lane and the sum is exact_add's; otherwise
+// the exact product and sum are formed in 128-bit lanes.
+template <class L, int Q = 53>
 ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_fma(const Exact<L>& a, const Exact<L>& b,
                                                const Exact<L>& c, bool round_down) {
-  using L2 = Lanes<unsigned __int128, 1>;
-  using U2 = typename L2::U;
-  static_assert(L::W == 64 && L::n == 1, "exact_fma works on one element of 64-bit lanes");
-  constexpr int P = sig_top<L>, P2 = sig_top<L2>;
-  // The 106-bit product, normalised at P2 = 125: its leading bit is at 104 or 105.
-  const U2 prod = U2(a.sig >> (P - 52)) * U2(b.sig >> (P - 52));
-  const bool carry = (prod >> 105) != 0;
-  Exact<L2> p;
-  p.sig = prod << (carry ? P2 - 105 : P2 - 104);
-  p.msb = a.msb + b.msb + (carry ? 1 : 0);
-  p.sticky = false;
-  set_product_class<L>(a, b, p);
-  Exact<L2> cw;
-  cw.sig = U2(c.sig) << 64;
-  cw.msb = c.msb;
-  cw.neg = c.neg;
-  cw.sticky = false;
-  cw.is_nan = c.is_nan;
-  cw.is_inf = c.is_inf;
-  cw.is_zero = c.is_zero;
-  const Exact<L2> s = exact_add<L2>(p, cw, round_down);
-  Exact<L> r;
-  r.sig = typename L::U(s.sig >> 64);
-  r.sticky = s.sticky || uint64_t(s.sig) != 0;
-  r.msb = typename L::S(s.msb);
-  r.neg = s.neg;
-  r.is_nan = s.is_nan;
-  r.is_inf = s.is_inf;
-  r.is_zero = s.is_zero;
-  return r;
+  constexpr int P = sig_top<L>;
+  if constexpr (Q <= lane_operand_bits<L>) {
+    return exact_add<L>(exact_mul<L, Q>(a, b), c, round_down);
+  } else {
+    using L2 = Lanes<unsigned __int128, 1>;
+    using U2 = typename L2::U;
+    static_assert(L::W == 64 && L::n == 1 && Q == 53,
+                  "wide FMA: one element of 64-bit lanes");
+    constexpr int P2 = sig_top<L2>;
+    // The 106-bit product, normalised at P2 = 125: its leading bit is at 104 or 105.
+    const U2 prod = U2(a.sig >> (P - 52)) * U2(b.sig >> (P - 52));
+    const bool carry = (prod >> 105) != 0;
+    Exact<L2> p;
+    p.sig = prod << (carry ? P2 - 105 : P2 - 104);
+    p.msb = a.msb + b.msb + (carry ? 1 : 0);
+    p.sticky = false;
+    set_product_class<L>(a, b, p);
+    Exact<L2> cw;
+    cw.sig = U2(c.sig) << 64;
+    cw.msb = c.msb;
+    cw.neg = c.neg;
+    cw.sticky = false;
+    cw.is_nan = c.is_nan;
+    cw.is_inf = c.is_inf;
+    cw.is_zero = c.is_zero;
+    const Exact<L2> s = exact_add<L2>(p, cw, round_down);
+    Exact<L> r;
+    r.sig = typename L::U(s.sig >> 64);
+    r.sticky = s.sticky || uint64_t(s.sig) != 0;
+    r.msb = typename L::S(s.msb);
+    r.neg = s.neg;
+    r.is_nan = s.is_nan;
+    r.is_inf = s.is_inf;
+    r.is_zero = s.is_zero;
+    return r;
+  }
 }
 
 }  // namespace roundoff

@@ -125,8 +125,8 @@ struct Lanes {
   ROUNDOFF_INLINE static S to_s(U x) { return (S)x; }
   ROUNDOFF_INLINE static U bit(M m) { return U{} - (U)m; }
 
-  // Exponent of the leading bit of x, for 0 < x < 2^min(W-1, 52) (mantissa fields): read from
-  // the exponent of x converted to a float, a few instructions where a search takes a dozen.
+  // Exponent of the leading bit of x, for 0 < x < 2^(W-1): read from the exponent of x
+  // converted to a float, a few instructions where a search takes a dozen.
   ROUNDOFF_INLINE static S msb_index(U x) {
     if constexpr (W == 32) {
       typedef float F __attribute__((vector_size(N * sizeof(float))));
@@ -137,18 +137,22 @@ struct Lanes {
       // The conversion rounds to 24 bits and may carry into the next binade: step back then.
       return e + (S)((x >> (U)e) == 0);
     } else {
-      // x + 2^52 is exact in a double; subtracting 2^52 leaves x, exactly, in a double.
+      // AVX2 converts no 64-bit integers: the leading word of x (high if nonzero, else low)
+      // goes through a double exactly, as 2^52 + word - 2^52.
+      const U high = x >> 32;
+      const M in_high = high != u(0);
+      const U word = in_high ? high : U(x & u(0xFFFFFFFFu));
       typedef double F __attribute__((vector_size(N * sizeof(double))));
       const U magic = u(0x4330000000000000ull);
       F f;
-      const U biased = x | magic;
+      const U biased = word | magic;
       std::memcpy(&f, &biased, sizeof f);
       F two52;
       std::memcpy(&two52, &magic, sizeof two52);
       f -= two52;
       S e;
       std::memcpy(&e, &f, sizeof e);
-      return (e >> 52) - 1023;
+      return (e >> 52) - 1023 + (in_high & s(32));
     }
   }
 

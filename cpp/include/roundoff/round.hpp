@@ -49,7 +49,8 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_magnitude(const Exact<L>& x, con
   const U one = L::u(1);
   const S emin = L::s(T.emin);
   // Clamp so that huge exponents keep every amount in range. Beyond emax the code comes out
-  // above max_code by itself: its field is emax + 1's and the significand carries the top bit.
+  // above max_code (its field is emax + 1's), or, when the significand carries out of that
+  // binade, wraps past the sign of the lanes: round_to_code also tests msb > emax.
   const S msb = lane_min(x.msb, L::s(T.emax + 1));
   // Without subnormals the quantum below the normal range is 2^emin: results are 0 or 2^emin.
   const auto flushed = L::mask(!T.f.subnormals) & (msb < emin);
@@ -147,7 +148,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_to_code(const Exact<L>& x, const
             : mag;
   const U zero_code = by_sign(S.zero);
   U out = ((mag == zero) & L::mask(T.f.has_zero)) ? zero_code : U(by_sign(S.sign) | mag);
-  out = L::to_s(mag) > L::s(T.max_code) ? by_sign(S.overflow) : out;
+  out = ((L::to_s(mag) > L::s(T.max_code)) | (x.msb > L::s(T.emax))) ? by_sign(S.overflow) : out;
   out = (x.neg & L::mask(!T.f.is_signed)) ? L::u(S.nan) : out;  // unsigned: no negatives
   out = x.is_zero ? zero_code : out;
   out = x.is_inf ? by_sign(S.inf) : out;
