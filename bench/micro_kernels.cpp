@@ -1,5 +1,5 @@
-// Per-element cost of the cast kernel and of Philox, in L1, on one thread: the headers alone,
-// without the driver, NumPy or memory traffic. Build and run from the repository root:
+// Per-element cost of the cast kernel, the arithmetic kernel and Philox, in L1, on one thread: the
+// headers alone, without the driver, NumPy or memory traffic. Build and run from the repository root:
 //   g++ -O3 -march=native -std=gnu++17 -Icpp/include bench/micro_kernels.cpp -o /tmp/micro && /tmp/micro
 #include <chrono>
 #include <cstdio>
@@ -26,14 +26,15 @@ __attribute__((noinline)) void constant_facts(const uint32_t* s, uint8_t* d, siz
   convert_span<M, uint32_t, 8>(s, d, n, kFloat32, kE4M3, Policy{false, false, 32}, false, r);
 }
 
-// BF16 + BF16 -> BF16 in 32-bit vectors, the facts as in the arithmetic driver.
-template <ArithOp Op, const FormatInfo* K>
+// BF16 op BF16 -> BF16 in 32-bit vectors, the facts as in the arithmetic driver: exact sums and
+// products in integers (runtime or constant facts), or the float32 path.
+template <ArithOp Op, const FormatInfo* K, bool ViaFloat32 = false>
 __attribute__((noinline)) void arith(const uint16_t* a, const uint16_t* b, uint16_t* d, size_t n,
                                      FormatInfo F) {
   constexpr Rounding M = Rounding::nearest_even;
   const Policy P{false, false, 32};
   const FormatInfo T = K ? *K : F;
-  arith_span<M, Op, uint32_t, 8, lane_operand_bits<Lanes<uint32_t, 8>>>(
+  arith_span<M, Op, uint32_t, 8, lane_operand_bits<Lanes<uint32_t, 8>>, ViaFloat32>(
       a, b, a, d, n, ArithFacts{T, T, T, T, P, false}, specials<M>(T, P), nullptr);
 }
 
@@ -71,12 +72,17 @@ int main() {
     xb[i] = uint16_t(src[(i * 7 + 3) % n] >> 16);
   }
   FormatInfo B = kBF16;
-  std::printf("BF16 arithmetic, nearest_even, ns per result: add %.3f (constant facts %.3f), "
-              "mul %.3f (constant facts %.3f)\n",
-              ns_per_element([&] { arith<ArithOp::add, nullptr>(xa.data(), xb.data(), xd.data(), n, B); }),
-              ns_per_element([&] { arith<ArithOp::add, &kBF16>(xa.data(), xb.data(), xd.data(), n, B); }),
-              ns_per_element([&] { arith<ArithOp::mul, nullptr>(xa.data(), xb.data(), xd.data(), n, B); }),
-              ns_per_element([&] { arith<ArithOp::mul, &kBF16>(xa.data(), xb.data(), xd.data(), n, B); }));
+  const auto time_op = [&](auto op) {
+    constexpr ArithOp Op = decltype(op)::value;
+    std::printf("  %s  runtime facts %.3f  constant facts %.3f  float32 path %.3f\n",
+                Op == ArithOp::add ? "add" : "mul",
+                ns_per_element([&] { arith<Op, nullptr>(xa.data(), xb.data(), xd.data(), n, B); }),
+                ns_per_element([&] { arith<Op, &kBF16>(xa.data(), xb.data(), xd.data(), n, B); }),
+                ns_per_element([&] { arith<Op, &kBF16, true>(xa.data(), xb.data(), xd.data(), n, B); }));
+  };
+  std::printf("BF16 arithmetic, nearest_even, ns per result:\n");
+  time_op(std::integral_constant<ArithOp, ArithOp::add>{});
+  time_op(std::integral_constant<ArithOp, ArithOp::mul>{});
   std::printf("Philox4x32-10 words: %.3f ns per word\n",
               ns_per_element([&] { philox(bits.data(), n); }));
 }

@@ -142,3 +142,44 @@ def test_arith_float32_results_in_64bit_vectors(op, mode):
     bad = np.flatnonzero(narrow != wide)
     assert bad.size == 0, [([float(v[i]) for v in values], int(narrow[i]), int(wide[i]))
                            for i in bad[:4]]
+
+
+@pytest.mark.parametrize("mode", ["nearest_even", "nearest_away"])
+@pytest.mark.parametrize("name", ["e4m3", "e5m2", "bf16", "fp16"])
+def test_float32_path_products_and_sums_near_the_range_ends(name, mode):
+    """+, - and * to nearest of these formats take the float32 path (elementwise.hpp). Its
+    argument is weakest below float32's normal range (BF16 products reach 2^-266) and at
+    overflow: every pair of significands (256 of FP16's), for exponent pairs whose products
+    land in the subnormal range, at the underflow threshold and past the largest finite value;
+    sums and differences of the same pairs."""
+    fmt = ro.format(name)
+    man, bias, emax_field = fmt.man_bits, fmt.bias, (1 << fmt.exp_bits) - 1
+    sig = np.arange(1 << man)
+    if man > 8:  # FP16: 256 significands, the extremes among them
+        sig = np.unique(np.r_[0, (1 << man) - 1, np.random.default_rng(1).choice(sig, 254)])
+    fields = []
+    for target in range(2 * (fmt.emin - man) - 2, fmt.emin + 2):  # exponent of the product
+        fa = np.clip(target // 2 + bias, 0, emax_field - 1)
+        fb = target - (fa - bias) + bias
+        if 0 <= fb < emax_field:
+            fields.append((fa, fb))
+    top = fmt.emax + bias
+    fields += [(top, top), (top, bias), (top, bias + 1), (0, 0), (0, 1), (1, 0)]
+    a_list, b_list = [], []
+    for fa, fb in fields:
+        ma, mb = np.meshgrid(sig, sig)
+        a_list.append((int(fa) << man) | ma.ravel())
+        b_list.append((int(fb) << man) | mb.ravel())
+    a = np.concatenate(a_list).astype(np.uint64)
+    b = np.concatenate(b_list).astype(np.uint64)
+    signs = np.random.default_rng(2).integers(0, 2, (2, a.size)).astype(np.uint64)
+    a = (a | (signs[0] << np.uint64(fmt.bits - 1))).astype(fmt.code_dtype)
+    b = (b | (signs[1] << np.uint64(fmt.bits - 1))).astype(fmt.code_dtype)
+    va, vb = ro.decode(a, fmt, np.float64), ro.decode(b, fmt, np.float64)
+    for op in ("mul", "add", "sub"):
+        for kw in ({}, dict(saturate=True)):
+            got = getattr(ro.ops, op)(a, b, fmt, mode, **kw)
+            want = getattr(ro, op)(va, vb, fmt, mode, codes=True, **kw)
+            bad = np.flatnonzero(got != want)
+            assert bad.size == 0, [(op, float(va[i]), float(vb[i]), int(got[i]), int(want[i]))
+                                   for i in bad[:4]]

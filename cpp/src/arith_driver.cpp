@@ -4,6 +4,10 @@
 #include <stdexcept>
 #include <type_traits>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "roundoff/known_formats.hpp"
 #include "roundoff/convert.hpp"
 #include "roundoff/elementwise.hpp"
@@ -33,7 +37,23 @@ bool operands_fit(const ArithRequest& req) {
 // Tiles of the flat index across threads. With constant facts K (every operand and the result
 // in K, so codes of Dst's width), contiguous operands are read in place; otherwise each tile's
 // operands are gathered into lanes of E first.
-template <Rounding M, ArithOp Op, class E, int N, int Q, class Dst, const FormatInfo* K = nullptr>
+// The float unit in IEEE mode for the float32 path while it lives: flush-to-zero and
+// denormals-are-zero off (a library loaded into the process may have set them; MXCSR is per
+// thread).
+class IeeeFloatMode {
+ public:
+#if defined(__SSE__)
+  IeeeFloatMode() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ & ~(kFlushToZero | kDenormalsAreZero)); }
+  ~IeeeFloatMode() { _mm_setcsr(saved_); }
+
+ private:
+  static constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
+  unsigned saved_;
+#endif
+};
+
+template <Rounding M, ArithOp Op, class E, int N, int Q, class Dst, const FormatInfo* K = nullptr,
+          bool ViaFloat32 = false>
 void arith_typed(const StridedView& a, const StridedView* b, const StridedView* c, void* out_raw,
                  const ArithRequest& req, const StridedView* rbits, int threads) {
   using Src = std::conditional_t<K != nullptr, Dst, E>;
@@ -51,6 +71,7 @@ void arith_typed(const StridedView& a, const StridedView* b, const StridedView* 
   for (long long t = 0; t < (long long)tiles; ++t) {
     Src bufs[3][kTile];
     uint32_t bits_buf[kTile];
+    const IeeeFloatMode ieee;
     const size_t first = size_t(t) * kTile;
     const size_t count = std::min(kTile, n - first);
     const Src* src[3] = {bufs[0], bufs[1], bufs[2]};
@@ -60,7 +81,8 @@ void arith_typed(const StridedView& a, const StridedView* b, const StridedView* 
     }
     if (M == Rounding::stochastic)
       tile_random_bits(rbits, req.seed, k.policy.sr_bits, first, count, bits_buf);
-    arith_span<M, Op, E, N, Q>(src[0], src[1], src[2], out + first, count, k, S, bits_buf);
+    arith_span<M, Op, E, N, Q, ViaFloat32>(src[0], src[1], src[2], out + first, count, k, S,
+                                           bits_buf);
   }
 }
 
@@ -79,20 +101,36 @@ ArithFn pick_dst(int out_itemsize) {
 }
 
 // A kernel with constant facts when every operand and the result are one of the formats of
-// known_formats.hpp and the request fits 32-bit vectors, else null.
+// known_formats.hpp and the request fits 32-bit vectors, else null. +, - and * to nearest without
+// DAZ take the float32 path.
 template <Rounding M, ArithOp Op>
 ArithFn pick_known(const ArithRequest& req) {
   constexpr int Q = lane_operand_bits<Vector32>;
+  constexpr int N = Vector32::n;
+  constexpr bool nearest = M == Rounding::nearest_even || M == Rounding::nearest_away;
+  constexpr bool float32_op = Op == ArithOp::add || Op == ArithOp::sub || Op == ArithOp::mul;
   const auto all_in = [&](const FormatInfo& K) {
     const FormatInfo* ops[3] = {&req.a, &req.b, &req.c};
     for (int i = 0; i < arity(Op); ++i)
       if (!same_facts(ops[i]->f, K.f)) return false;
     return same_facts(req.to.f, K.f) && operands_fit<Vector32>(req);
   };
-  if (all_in(kE4M3)) return &arith_typed<M, Op, uint32_t, Vector32::n, Q, uint8_t, &kE4M3>;
-  if (all_in(kE5M2)) return &arith_typed<M, Op, uint32_t, Vector32::n, Q, uint8_t, &kE5M2>;
-  if (all_in(kBF16)) return &arith_typed<M, Op, uint32_t, Vector32::n, Q, uint16_t, &kBF16>;
-  if (all_in(kFP16)) return &arith_typed<M, Op, uint32_t, Vector32::n, Q, uint16_t, &kFP16>;
+  const auto kernel = [&](auto dst, auto known) -> ArithFn {
+    using Dst = decltype(dst);
+    constexpr const FormatInfo* K = decltype(known)::value;
+    if constexpr (nearest && float32_op) {
+      if (!req.flush_inputs) return &arith_typed<M, Op, uint32_t, N, Q, Dst, K, true>;
+    }
+    return &arith_typed<M, Op, uint32_t, N, Q, Dst, K>;
+  };
+  using E4M3 = std::integral_constant<const FormatInfo*, &kE4M3>;
+  using E5M2 = std::integral_constant<const FormatInfo*, &kE5M2>;
+  using BF16 = std::integral_constant<const FormatInfo*, &kBF16>;
+  using FP16 = std::integral_constant<const FormatInfo*, &kFP16>;
+  if (all_in(kE4M3)) return kernel(uint8_t{}, E4M3{});
+  if (all_in(kE5M2)) return kernel(uint8_t{}, E5M2{});
+  if (all_in(kBF16)) return kernel(uint16_t{}, BF16{});
+  if (all_in(kFP16)) return kernel(uint16_t{}, FP16{});
   return nullptr;
 }
 

@@ -40,6 +40,20 @@ struct Lanes<E, 1> {
   ROUNDOFF_HD ROUNDOFF_INLINE static S to_s(U x) { return S(x); }
   ROUNDOFF_HD ROUNDOFF_INLINE static U bit(M m) { return U(m); }  // 1 where m holds, else 0
 
+  // 32-bit lanes as float32 values, and back (the bits unchanged).
+  using F = float;
+  ROUNDOFF_HD ROUNDOFF_INLINE static F as_float(U x) {
+    static_assert(W == 32, "float32 lanes are 32-bit lanes");
+    F f;
+    std::memcpy(&f, &x, sizeof f);
+    return f;
+  }
+  ROUNDOFF_HD ROUNDOFF_INLINE static U from_float(F f) {
+    U x;
+    std::memcpy(&x, &f, sizeof x);
+    return x;
+  }
+
   // Exponent of the leading bit of x (x != 0).
   ROUNDOFF_HD ROUNDOFF_INLINE static S msb_index(U x) {
     if constexpr (W == 128) {
@@ -124,6 +138,20 @@ struct Lanes {
   ROUNDOFF_INLINE static U to_u(S x) { return (U)x; }
   ROUNDOFF_INLINE static S to_s(U x) { return (S)x; }
   ROUNDOFF_INLINE static U bit(M m) { return U{} - (U)m; }
+
+  // 32-bit lanes as float32 values, and back (the bits unchanged).
+  typedef float F __attribute__((vector_size(N * sizeof(E))));
+  ROUNDOFF_INLINE static F as_float(U x) {
+    static_assert(W == 32, "float32 lanes are 32-bit lanes");
+    F f;
+    std::memcpy(&f, &x, sizeof f);
+    return f;
+  }
+  ROUNDOFF_INLINE static U from_float(F f) {
+    U x;
+    std::memcpy(&x, &f, sizeof x);
+    return x;
+  }
 
   // Exponent of the leading bit of x, for 0 < x < 2^(W-1): read from the exponent of x
   // converted to a float, a few instructions where a search takes a dozen.
@@ -213,6 +241,14 @@ struct Lanes {
 
   template <class T>
   ROUNDOFF_INLINE static U load(const T* p, size_t count) {
+#if defined(__AVX2__)
+    if constexpr (sizeof(T) == 1 && sizeof(U) == 32 && N == 8) {
+      // GCC 12 widens the bytes of a convert one at a time: one vpmovzxbd instead.
+      long long bytes = 0;
+      std::memcpy(&bytes, p, count);
+      return (U)_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(bytes));
+    }
+#endif
     typedef T V __attribute__((vector_size(N * sizeof(T))));
     V v{};
     std::memcpy(&v, p, count * sizeof(T));
