@@ -19,6 +19,15 @@ Families (files)
     ``torch._scaled_mm(a, b, scale_a, scale_b, out_dtype=..., use_fast_accum=...)``.
 ``matmul.npz``
     ``torch.mm(a, b)`` (output in the input dtype) and ``torch.mm(a, b, out_dtype=torch.float32)``.
+    Primary cases: ``preferred_blas_library("cublaslt")`` with
+    ``allow_{bf16,fp16}_reduced_precision_reduction = (False, False)`` (torch 2.11 refuses the
+    split-K flag with the default cuBLAS backend: "allow_splitk=False requires the cuBLASLt
+    backend").  Cases whose ``params.blas_library`` is "cublas" use the cuBLAS backend with the
+    flags set to plain ``False`` and the same inputs (same seed) as their cuBLASLt twin.
+
+Global settings: allow_tf32 = False, float32 matmul precision "highest",
+use_deterministic_algorithms(True, warn_only=True), CUBLAS_WORKSPACE_CONFIG=:4096:8,
+allow_{bf16,fp16}_reduced_precision_reduction = (False, False) (matmul switches per case, above).
 
 Record layout (every family)
 ----------------------------
@@ -69,6 +78,9 @@ import sys
 import time
 import traceback
 import zlib
+
+# Device for the torch parts; "cpu" only for plumbing tests (with TRITON_INTERPRET=1).
+DEVICE = os.environ.get("CAPTURE_DEVICE", "cuda")
 
 # cuBLAS determinism needs this before the first cuBLAS handle is created.
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -150,7 +162,7 @@ def seed_of(name):
 # Bulk random inputs
 # --------------------------------------------------------------------------------------------
 
-SPREAD_EXP = {"float8_e4m3fn": (-9, 8), "float8_e5m2": (-16, 15), "bfloat16": (-40, 40),
+SPREAD_EXP = {"float8_e4m3fn": (-9, 7), "float8_e5m2": (-16, 14), "bfloat16": (-40, 40),
               "float16": (-24, 6), "float32": (-40, 40), "tfloat32": (-40, 40)}
 
 
@@ -164,7 +176,9 @@ def bulk(rng, shape, fmt, kind):
         lo, hi = SPREAD_EXP[fmt]
         e = rng.integers(lo, hi + 1, n).astype(np.float64)
         m = rng.uniform(1.0, 2.0, n) * rng.choice([-1.0, 1.0], n)
-        return encode(np.ldexp(m, e.astype(np.int64)), fmt).reshape(shape)
+        v = np.ldexp(m, e.astype(np.int64))
+        lim = max_finite(fmt)
+        return encode(np.clip(v, -lim, lim), fmt).reshape(shape)  # never overflow to NaN/Inf
     if kind == "codes":
         if fmt in ("float8_e4m3fn", "float8_e5m2"):
             # every finite code; fp8 products and their sums stay far inside float32
@@ -463,9 +477,10 @@ def plan_triton():
     for K in (32, 64, 128, 512, 1024):
         add(e4, e4, "wg64", K, min(64, K), None, kind_next())
     add(e4, e4, "wg64", 1024, 128, 128, "normal")
+    add(e4, e4, "wg64", 1024, 32, 32, "normal")
     add(e4, e4, "wg64", 64, 32, None, "specials")
     # FP8 E4M3 x E4M3: 32x32 tile (mma.sync path)
-    for K in (32, 64, 128, 256, 512):
+    for K in (32, 64, 128, 256, 512, 1024):
         add(e4, e4, "mma32", K, 32, None, kind_next())
     add(e4, e4, "mma32", 256, 64, None, "normal")
     add(e4, e4, "mma32", 256, 128, None, "spread")
@@ -487,6 +502,7 @@ def plan_triton():
     add(bf, bf, "wg64", 64, 64, None, "spread")
     add(bf, bf, "wg64", 256, 64, None, "normal")
     add(bf, bf, "wg64", 256, 128, None, "codes")
+    add(bf, bf, "wg64", 1024, 64, None, "normal")
     add(bf, bf, "mma32", 32, 32, None, "specials")
     add(bf, bf, "wg64", 32, 32, None, "specials")
     # FP16
@@ -521,7 +537,7 @@ def plan_scaled_mm():
         kind = "normal" if K >= 4096 else KINDS[next(rot) % 3]
         for fast in (False, True):
             add(e4, e4, K, fast, "float32", kind)
-    for K in (128, 512):
+    for K in (128, 512, 4096):
         for fast in (False, True):
             add(e4, e4, K, fast, "bfloat16", "normal")
     for K in (64, 256, 1024):
@@ -542,13 +558,23 @@ def plan_scaled_mm():
 
 
 def plan_matmul():
+    """torch.mm.  Primary cases run with preferred_blas_library("cublaslt") and
+    allow_{bf16,fp16}_reduced_precision_reduction = (False, False) (split-K off; torch 2.11 only
+    accepts the split-K flag with cuBLASLt).  The "cublas" variants reuse the inputs (same seed)
+    of a primary case and run with the cuBLAS backend and the flags set to plain False
+    (reduced-precision reduction off, split-K left to cuBLAS)."""
     specs = []
 
-    def add(f, out, MN, K, kind, blas="default"):
+    def add(f, out, MN, K, kind, blas="cublaslt"):
         nm = f"{SHORT[f]}_{'f32' if out == 'float32' else SHORT[f]}out_MN{MN}_K{K}_{blas}_{kind}"
-        params = dict(out_dtype_arg=(out == "float32"), blas_library=blas)
+        flags = "(False, False)" if blas == "cublaslt" else "False"
+        params = dict(out_dtype_arg=(out == "float32"), blas_library=blas,
+                      reduced_precision_flags=flags)
         kernel = "torch.mm(out_dtype=float32)" if out == "float32" else "torch.mm"
-        specs.append(_spec("matmul", kernel, f, f, out, MN, MN, K, kind, params, nm))
+        sp = _spec("matmul", kernel, f, f, out, MN, MN, K, kind, params, nm)
+        sp["seed"] = seed_of(nm.replace("_cublas_", "_cublaslt_"))
+        specs.append(sp)
+        return sp
 
     bf, fp = "bfloat16", "float16"
     for i, K in enumerate((16, 32, 64, 128, 256, 1024)):
@@ -562,11 +588,19 @@ def plan_matmul():
         add(bf, bf, 32, K, KINDS[i % 3])
         add(fp, fp, 32, K, KINDS[(i + 2) % 3])
     add(bf, bf, 64, 256, "normal")
-    add(bf, "float32", 32, 256, "normal", "cublaslt")
-    add(bf, bf, 32, 256, "normal", "cublaslt")
+    add(bf, bf, 32, 1024, "normal")
+    add(fp, fp, 32, 1024, "spread")
     for f in (bf, fp):
         add(f, "float32", 32, 32, "specials")
         add(f, f, 32, 32, "specials")
+    # cuBLAS-backend variants on the same inputs as the named primary cases
+    primary = {sp["name"]: sp for sp in specs}
+    for nm in ("bf16_f32out_MN32_K64_cublaslt_codes", "bf16_f32out_MN32_K256_cublaslt_spread",
+               "bf16_f32out_MN32_K1024_cublaslt_codes", "fp16_f32out_MN32_K256_cublaslt_normal",
+               "bf16_bf16out_MN32_K256_cublaslt_codes", "bf16_bf16out_MN32_K1024_cublaslt_normal",
+               "fp16_fp16out_MN32_K256_cublaslt_spread", "bf16_f32out_MN32_K32_cublaslt_specials"):
+        p = primary[nm]
+        add(p["in_dtype_a"], p["out_dtype"], p["M"], p["K"], p["input_kind"], "cublas")
     return specs
 
 
@@ -637,7 +671,7 @@ def to_dev(codes, fmt):
     f = FORMATS[fmt]
     t = torch.from_numpy(np.ascontiguousarray(codes).view(f["signed"]).copy())
     t = t.view(getattr(torch, TORCH_DTYPE_NAME[fmt]))
-    return t.cuda()
+    return t.to(DEVICE)
 
 
 def from_dev(t, out_dtype):
@@ -650,6 +684,7 @@ def from_dev(t, out_dtype):
 
 
 _PROFILER_OK = [True]
+_PROFILER_CALLS = [0]
 
 
 def kernel_names(fn):
@@ -661,13 +696,15 @@ def kernel_names(fn):
         t0 = time.time()
         with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
             fn()
-            torch.cuda.synchronize()
+            if DEVICE == "cuda":
+                torch.cuda.synchronize()
         names = []
         for e in prof.events():
             dt = getattr(e, "device_type", None)
             if dt is not None and "CUDA" in str(dt):
                 names.append(e.name)
-        if time.time() - t0 > 5.0:
+        _PROFILER_CALLS[0] += 1
+        if time.time() - t0 > (60.0 if _PROFILER_CALLS[0] == 1 else 5.0):
             _PROFILER_OK[0] = False
             log("profiler slow; disabling kernel-name capture")
         return names
@@ -683,37 +720,55 @@ def run_twice(fn, out_dtype):
     return o1, bool(np.array_equal(o1, o2))
 
 
+def _set_reduced_precision_flags(flags):
+    m = torch.backends.cuda.matmul
+    val = (False, False) if flags == "(False, False)" else False
+    m.allow_bf16_reduced_precision_reduction = val
+    m.allow_fp16_reduced_precision_reduction = val
+    return dict(allow_bf16_reduced_precision_reduction=repr(m.allow_bf16_reduced_precision_reduction),
+                allow_fp16_reduced_precision_reduction=repr(m.allow_fp16_reduced_precision_reduction))
+
+
 def gpu_matmul(spec, a, b):
     f = spec["in_dtype_a"]
     A, B = to_dev(a, f), to_dev(b, f)
-    blas = spec["params"]["blas_library"]
-    prev = None
-    if blas != "default":
-        prev = torch.backends.cuda.preferred_blas_library()
-        torch.backends.cuda.preferred_blas_library(blas)
+    p = spec["params"]
+    prev_lib = torch.backends.cuda.preferred_blas_library()
     try:
+        # order matters: the (False, False) split-K flag is refused unless cuBLASLt is preferred
+        if p["blas_library"] == "cublaslt":
+            torch.backends.cuda.preferred_blas_library("cublaslt")
+            flags = _set_reduced_precision_flags(p["reduced_precision_flags"])
+        else:
+            flags = _set_reduced_precision_flags(p["reduced_precision_flags"])
+            torch.backends.cuda.preferred_blas_library(p["blas_library"])
         if spec["out_dtype"] == "float32":
-            fn = lambda: torch.mm(A, B, out_dtype=torch.float32)  # noqa: E731
+            try:
+                torch.mm(A, B, out_dtype=torch.float32)
+                fn = lambda: torch.mm(A, B, out_dtype=torch.float32)  # noqa: E731
+            except TypeError:  # older signature: call the overload directly
+                fn = lambda: torch.ops.aten.mm.dtype(A, B, torch.float32)  # noqa: E731
         else:
             fn = lambda: torch.mm(A, B)  # noqa: E731
         out, rep = run_twice(fn, spec["out_dtype"])
         names = kernel_names(fn)
-        info = dict(repeat_equal=rep, gpu_kernels=names,
+        info = dict(repeat_equal=rep, gpu_kernels=names, flags_effective=flags,
+                    blas_library_effective=str(torch.backends.cuda.preferred_blas_library()),
                     layout="a: row-major MxK contiguous; b: row-major KxN contiguous")
-        if blas != "default":
-            info["blas_library_effective"] = str(torch.backends.cuda.preferred_blas_library())
         return out, info
     finally:
-        if prev is not None:
-            torch.backends.cuda.preferred_blas_library(prev)
+        # back to the script-wide state: cuBLASLt preferred, (False, False)
+        torch.backends.cuda.preferred_blas_library("cublaslt")
+        _set_reduced_precision_flags("(False, False)")
+        torch.backends.cuda.preferred_blas_library(prev_lib)
 
 
 def gpu_scaled_mm(spec, a, b, sa, sb):
     A = to_dev(a, spec["in_dtype_a"])
     Bt = to_dev(np.ascontiguousarray(b.T), spec["in_dtype_b"])  # N x K contiguous
     B = Bt.t()  # K x N, column-major
-    SA = torch.from_numpy(np.ascontiguousarray(sa)).cuda()
-    SB = torch.from_numpy(np.ascontiguousarray(sb)).cuda()
+    SA = torch.from_numpy(np.array(sa, dtype=np.float32, copy=True)).to(DEVICE)  # keeps 0-d
+    SB = torch.from_numpy(np.array(sb, dtype=np.float32, copy=True)).to(DEVICE)
     od = getattr(torch, spec["out_dtype"])
     fast = spec["params"]["use_fast_accum"]
     fn = lambda: torch._scaled_mm(A, B, scale_a=SA, scale_b=SB, out_dtype=od,  # noqa: E731
@@ -779,7 +834,7 @@ def gpu_triton(spec, a, b):
                 Bt = to_dev(np.ascontiguousarray(b.T), spec["in_dtype_b"])
                 B = Bt
                 sbk, sbn = 1, K
-            C = torch.empty((M, N), dtype=torch.float32, device="cuda")
+            C = torch.empty((M, N), dtype=torch.float32, device=DEVICE)
             grid = (M // p["BLOCK_M"], N // p["BLOCK_N"])
 
             def fn():
@@ -872,6 +927,11 @@ def env_info(dry):
             env["gpu_sm_count"] = torch.cuda.get_device_properties(0).multi_processor_count
     if triton is not None:
         env["triton"] = triton.__version__
+    try:
+        r = subprocess.run(["nvcc", "--version"], capture_output=True, text=True, timeout=20)
+        env["nvcc"] = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else None
+    except Exception:
+        pass
     try:
         r = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total",
                             "--format=csv,noheader"], capture_output=True, text=True, timeout=20)
@@ -994,7 +1054,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     dry = args.dry_run
-    if not dry and (torch is None or not torch.cuda.is_available()):
+    if not dry and (torch is None or (DEVICE == "cuda" and not torch.cuda.is_available())):
         sys.exit("torch with CUDA is required (use --dry-run on a CPU machine)")
     manifest = dict(script="tools/capture_h100.py", argv=sys.argv, families={}, skipped=[])
     manifest["settings"] = set_torch_flags() if not dry else {}

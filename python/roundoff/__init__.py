@@ -4,7 +4,10 @@ Formats (:class:`Format`, :func:`format`), casts (:func:`encode`, :func:`decode`
 :func:`quantize`, :func:`convert`, :func:`astype`) in every rounding mode, including
 reproducible stochastic rounding; elementwise arithmetic rounded once (:func:`add`,
 :func:`sub`, :func:`mul`, :func:`div`, :func:`fma`, :func:`sqrt`, :func:`neg`, :func:`abs`,
-:func:`min`, :func:`max`).
+:func:`min`, :func:`max`); sums and matrix products with a stated accumulation
+(:class:`Accumulator`, :mod:`roundoff.orders`, :func:`sum`, :func:`dot`, :func:`matmul`),
+tensor-core models and hardware presets (:mod:`roundoff.hw`), round-off bounds
+(:mod:`roundoff.bounds`).
 """
 
 from ._arith import abs, add, div, fma, max, min, mul, neg, sqrt, sub  # noqa: A004
@@ -32,6 +35,9 @@ from ._formats import (
 )
 from ._rounding import MODE_ALIASES, MODES, rounding_mode
 from . import ops  # noqa: E402  (codes in, codes out)
+from . import orders  # noqa: E402
+from .accumulate import Accumulator, FusedAdder, dot, matmul, sum  # noqa: E402,A004
+from . import bounds, hw  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -44,5 +50,6 @@ __all__ = [
     "float6_e3m2fn", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz",
     "float8_e8m0fnu", "fma", "Format", "format", "FORMATS", "FP16", "FP32", "get_num_threads",
     "max", "min", "ml_dtype", "MODE_ALIASES", "MODES", "mul", "neg", "NONFINITE", "ops",
-    "quantize", "rounding_mode", "set_num_threads", "sqrt", "sub", "TF32", "tfloat32",
+    "quantize", "rounding_mode", "orders", "Accumulator", "FusedAdder", "dot", "matmul", "sum",
+    "bounds", "hw", "set_num_threads", "sqrt", "sub", "TF32", "tfloat32",
 ]

@@ -1,0 +1,513 @@
+"""Sums, dot products and matrix products whose every rounding is stated.
+
+An :class:`Accumulator` says how the terms of a sum are formed and added:
+
+* inputs: optional quantization of ``a`` and ``b`` into formats, with any rounding;
+* products: exact (default), or rounded into a product format;
+* the accumulator: its format and rounding (any mode, stochastic included), and the order of
+  the additions (:mod:`roundoff.orders`): every addition is the exact sum rounded once, so an
+  exact product added to a partial sum is a fused multiply-add;
+* or a fused multi-term adder (:class:`FusedAdder`, the tensor-core model): blocks of L
+  products and the accumulator aligned to the largest exponent, truncated to F fractional
+  bits, summed exactly and rounded once, chained over K, with optional periodic promotion
+  into an IEEE accumulator;
+* the output: rounded into ``out_fmt`` after optional scales.
+
+:func:`sum`, :func:`dot` and :func:`matmul` evaluate one. The same accumulator gives the same
+bits on any machine and thread count: every rounding is one call of the rounding routine on
+exact operands, and stochastic rounding draws its bits from ``(seed, step, element)``.
+
+>>> import numpy as np, roundoff as ro
+>>> x = np.full(4096, 1.0)
+>>> float(ro.sum(x, accumulator=ro.Accumulator("bf16")))   # sequential bf16 stagnates at 256
+256.0
+>>> float(ro.sum(x, accumulator=ro.Accumulator("bf16", order=ro.orders.pairwise())))
+4096.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Tuple
+
+import numpy as np
+
+from . import orders as _orders
+from ._arith import _elementwise
+from ._casts import ArrayLike, decode, encode
+from ._formats import Format, FormatLike, float32, format
+from ._rounding import rounding_mode
+
+__all__ = ["Accumulator", "FusedAdder", "sum", "dot", "matmul"]
+
+_GOLDEN = 0x9E3779B97F4A7C15  # step keys for stochastic rounding: seed + step * golden mod 2^64
+_SCALE_ORDERS = ("acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt")
+
+
+@dataclass(frozen=True)
+class FusedAdder:
+    """A fused multi-term adder (one tensor-core MMA step, anchors_hardware.md §1.1).
+
+    ``terms`` products and the accumulator c are each taken as ``s * 2^e``: for inputs, e is
+    the exponent of the input values (subnormals at their format's emin, not renormalised), a
+    product's e is the sum of its inputs' (its significand in [1, 4) is not renormalised), and
+    zero terms have ``e = e_zero``. Every term is aligned to the largest e, truncated toward zero
+    to ``frac_bits`` fractional bits, and the integers are summed exactly; the sum is rounded once
+    into ``out_fmt`` with ``out_rounding``. A zero sum is +0. Overflow gives Inf even when
+    rounding toward zero. NaN inputs, Inf * 0 and Inf - Inf give NaN; otherwise an Inf term wins.
+
+    Args:
+        terms: L, products per step.
+        frac_bits: F, fractional bits kept after alignment.
+        out_fmt: the step's result format (float32; "E8M13" for Hopper FP8: ``Format(8, 13)``;
+            float16 for fp16-accumulate instructions).
+        out_rounding: ``toward_zero`` (fp32 outputs) or ``nearest_even`` (fp16 outputs).
+        e_zero: the exponent given to zero terms.
+    """
+
+    terms: int
+    frac_bits: int
+    out_fmt: FormatLike = "float32"
+    out_rounding: str = "toward_zero"
+    e_zero: int = -133
+
+    def __post_init__(self) -> None:
+        for name in ("terms", "frac_bits", "e_zero"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"{name}: expected an integer, got {v!r}")
+        if self.terms < 1 or not 0 <= self.frac_bits <= 45:
+            raise ValueError("terms must be >= 1 and frac_bits in 0..45 (exact float64 sums)")
+        object.__setattr__(self, "out_fmt", format(self.out_fmt))
+        object.__setattr__(self, "out_rounding", rounding_mode(self.out_rounding))
+
+
+@dataclass(frozen=True)
+class Accumulator:
+    """How a sum or product is accumulated; see the module docstring.
+
+    Args:
+        fmt: the accumulator format (default float32). With ``fused``, the format of the
+            promoted accumulator (``promote_every``) and of split-K combines.
+        rounding: the accumulator's rounding mode (any mode of :func:`roundoff.encode`).
+        order: the order of the additions (:mod:`roundoff.orders`; default sequential).
+        a_fmt, b_fmt: quantize the inputs into these formats first (``input_rounding``);
+            required with ``fused`` (the model reads exponents in the input format).
+        input_rounding: rounding of that quantization.
+        product_fmt: round each product into this format (``product_rounding``) before it is
+            added; None keeps products exact, so every addition of a product is an FMA.
+        product_rounding: rounding of the products.
+        fma: False rounds each product into ``fmt`` first (separate multiply and add) when
+            ``product_fmt`` is None.
+        fused: a :class:`FusedAdder`: the terms are added in its blocks, chained over K
+            (``order`` is then unused, except as the combine of ``split_k`` slices).
+        promote_every: with ``fused``, add the chained partial into the accumulator (``fmt``,
+            ``rounding``) after every this many terms and restart it from zero (CUTLASS's FP8
+            promotion; Triton's ``max_num_imprecise_acc``).
+        split_k: with ``fused``, sum this many contiguous slices of K (aligned to the block)
+            separately, then combine them in ``fmt`` in order ``order``.
+        seed, sr_bits: stochastic rounding: step t (in evaluation order) rounds element i of
+            its output with Philox key ``seed + t * 0x9E3779B97F4A7C15 mod 2^64``, word i.
+        saturate: overflow gives +-max instead of Inf/NaN in every rounding.
+        out_fmt, out_rounding: the result's format and rounding when :func:`matmul` is not
+            given them (default: the accumulator format; float32 for a fused accumulator).
+        out_nan: the code of NaN results (default: the format's canonical NaN; NVIDIA GPUs
+            write all-ones magnitudes, e.g. 0x7FFFFFFF).
+        scale_order: how :func:`matmul`'s scales meet the accumulator, each multiply rounded to
+            nearest float32: ``"acc*sa*sb"`` is ``(acc * sa) * sb``, ``"acc*sb*sa"`` is
+            ``(acc * sb) * sa``, ``"acc*(sa*sb)"`` is ``acc * fl(sa * sb)``; ``"cublaslt"``:
+            the last for two scalar scales (cuBLASLt's alpha), ``(acc * sb) * sa`` for
+            rowwise ones (both captured on H100).
+        k_order: a permutation of 0..P-1 applied to each group of P consecutive K indices
+            before a fused accumulator forms its blocks (a hardware operand layout: Triton's
+            FP8 mma.sync tiles feed k in pairs, (0, 1, 4, 5, ...) to one step).
+
+    ``input_rounding`` may also be ``"truncate_bits"``: float32 codes with the bits below
+    ``a_fmt``'s mantissa cleared, as a tensor core reads tf32 from float32 registers (a NaN
+    whose payload lies in those bits becomes Inf).
+    """
+
+    fmt: FormatLike = "float32"
+    rounding: str = "nearest_even"
+    order: _orders.Order = dataclasses.field(default_factory=_orders.sequential)
+    a_fmt: Optional[FormatLike] = None
+    b_fmt: Optional[FormatLike] = None
+    input_rounding: str = "nearest_even"
+    product_fmt: Optional[FormatLike] = None
+    product_rounding: str = "nearest_even"
+    fma: bool = True
+    fused: Optional[FusedAdder] = None
+    promote_every: Optional[int] = None
+    split_k: Optional[int] = None
+    seed: int = 0
+    sr_bits: int = 32
+    saturate: bool = False
+    out_fmt: Optional[FormatLike] = None
+    out_rounding: str = "nearest_even"
+    out_nan: Optional[int] = None
+    scale_order: str = "acc*sa*sb"
+    k_order: Optional[Tuple[int, ...]] = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "fmt", format(self.fmt))
+        for name in ("a_fmt", "b_fmt", "product_fmt", "out_fmt"):
+            v = getattr(self, name)
+            set_(self, name, None if v is None else format(v))
+        for name in ("rounding", "input_rounding", "product_rounding", "out_rounding"):
+            if name == "input_rounding" and self.input_rounding == "truncate_bits":
+                continue
+            set_(self, name, rounding_mode(getattr(self, name)))
+        if self.scale_order not in _SCALE_ORDERS:
+            raise ValueError(f"scale_order: expected one of {', '.join(_SCALE_ORDERS)}, got "
+                             f"{self.scale_order!r}")
+        if self.k_order is not None:
+            k = tuple(int(i) for i in self.k_order)
+            if sorted(k) != list(range(len(k))):
+                raise ValueError(f"k_order: expected a permutation of 0..n-1, got {k!r}")
+            set_(self, "k_order", k)
+        if self.input_rounding == "truncate_bits":
+            for f in (self.a_fmt, self.b_fmt):
+                if f is not None and (f.exp_bits != 8 or f.bias != 127 or f.man_bits > 23):
+                    raise ValueError("input_rounding 'truncate_bits' clears the low bits of "
+                                     "float32 codes: a_fmt/b_fmt must have float32's exponent")
+        if not isinstance(self.order, _orders.Order):
+            raise TypeError(f"order: expected a roundoff.orders.Order, got {self.order!r}")
+        if self.fused is not None and not isinstance(self.fused, FusedAdder):
+            raise TypeError(f"fused: expected a FusedAdder, got {self.fused!r}")
+        if self.fused is not None and (self.a_fmt is None or self.b_fmt is None):
+            raise ValueError("fused: a_fmt and b_fmt are required (the model reads exponents "
+                             "in the input formats)")
+        for name in ("promote_every", "split_k"):
+            v = getattr(self, name)
+            if v is None:
+                continue
+            if self.fused is None:
+                raise ValueError(f"{name}: applies to a fused accumulator only")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+            if name == "promote_every" and v % self.fused.terms:
+                raise ValueError(f"promote_every: must be a multiple of the block "
+                                 f"({self.fused.terms} terms)")
+        if not isinstance(self.fma, (bool, np.bool_)):
+            raise TypeError(f"fma: expected a bool, got {self.fma!r}")
+
+    def replace(self, **changes: Any) -> "Accumulator":
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    # -- the pieces ---------------------------------------------------------------------------
+    def _round(self, v: np.ndarray, fmt: Format, mode: str, step: int) -> np.ndarray:
+        """v (exact float64 values) rounded once into fmt, as float64 values."""
+        seed = (self.seed + step * _GOLDEN) % (1 << 64)
+        c = encode(v, fmt, mode, saturate=self.saturate, seed=seed, sr_bits=self.sr_bits)
+        return decode(c, fmt, np.float64)
+
+    def _add(self, x: np.ndarray, y: np.ndarray, step: int) -> np.ndarray:
+        """round(x + y) into the accumulator, x and y exact float64 values."""
+        seed = (self.seed + step * _GOLDEN) % (1 << 64)
+        return _elementwise("add", (x, y), self.fmt, self.rounding, self.saturate, seed,
+                            self.sr_bits, None, False, np.float64, False)
+
+    def _quantize_input(self, x: np.ndarray, fmt: Format, step: int) -> np.ndarray:
+        if self.input_rounding != "truncate_bits":
+            return self._round(x, fmt, self.input_rounding, step)
+        with np.errstate(invalid="ignore", over="ignore"):
+            x32 = x.astype(np.float32)
+        if not np.array_equal(x32.astype(np.float64), x, equal_nan=True):
+            raise ValueError("truncate_bits: the inputs must be float32 values")
+        keep = np.uint32((0xFFFFFFFF << (23 - fmt.man_bits)) & 0xFFFFFFFF)
+        return (x32.view(np.uint32) & keep).view(np.float32).astype(np.float64)
+
+    def _inputs(self, a: np.ndarray, b: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        if self.a_fmt is not None:
+            a = self._quantize_input(a, self.a_fmt, -1)
+        if self.b_fmt is not None:
+            b = self._quantize_input(b, self.b_fmt, -2)
+        for name, x in (("a", a), ("b", b)):
+            finite = x[np.isfinite(x)]
+            if finite.size and not np.array_equal(finite.astype(np.float32), finite):
+                raise ValueError(
+                    f"{name}: products are formed exactly from float32 values (formats of at "
+                    f"most 24 significant bits in float32's range); quantize {name} with "
+                    f"{name}_fmt or pass float32-representable values")
+        return a, b
+
+    def _product_terms(self, p: np.ndarray) -> np.ndarray:
+        """Exact products p as the terms that are added: exact, or rounded once."""
+        if self.product_fmt is not None:
+            return self._round(p, self.product_fmt, self.product_rounding, -3)
+        if not self.fma:
+            return self._round(p, self.fmt, self.rounding, -3)
+        return p
+
+
+def _values(x: ArrayLike, name: str) -> np.ndarray:
+    """x's exact values as float64."""
+    from ._arith import _exact_values
+    v, _ = _exact_values(x, name)
+    return np.asarray(v, dtype=np.float64)
+
+
+def _reduce(acc: Accumulator, n: int, term: Callable[[int], np.ndarray],
+            first_step: int = 0) -> np.ndarray:
+    """Evaluate acc.order over n terms (term(k): exact float64 values, one shape). Each term is
+    made when the order first needs it, so only the live partial sums are held."""
+    if n == 1:
+        return acc._round(term(0), acc.fmt, acc.rounding, first_step)
+    live: dict = {}
+    for i, (left, right) in enumerate(acc.order.nodes(n)):
+        x = live.pop(int(left)) if left >= n else term(int(left))
+        y = live.pop(int(right)) if right >= n else term(int(right))
+        live[n + i] = acc._add(x, y, first_step + i)
+    return live[2 * n - 2]
+
+
+def _exponents(x: np.ndarray, fmt: Format, e_zero: int) -> np.ndarray:
+    """The exponent of each value as the fused adder reads it: subnormals at fmt.emin, zeros
+    (and non-finite values) at e_zero."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, e = np.frexp(x)
+    e = e.astype(np.int64) - 1
+    e = np.where(np.abs(x) < fmt.min_normal, fmt.emin, e)
+    return np.where((x == 0) | ~np.isfinite(x), e_zero, e)
+
+
+def _fused_step(f: FusedAdder, a_blk: np.ndarray, b_blk: np.ndarray, c: np.ndarray,
+                acc: Accumulator) -> np.ndarray:
+    """One fused step for every output: a_blk (M, L), b_blk (L, N), c (M, N) -> (M, N)."""
+    with np.errstate(invalid="ignore"):                            # Inf * 0: NaN, as wanted
+        p = a_blk[:, :, None] * b_blk[None, :, :]                 # (M, L, N), exact
+    ea = _exponents(a_blk, acc.a_fmt, 0)[:, :, None]
+    eb = _exponents(b_blk, acc.b_fmt, 0)[None, :, :]
+    e = np.where((p == 0) | ~np.isfinite(p), f.e_zero, ea + eb)
+    ec = _exponents(c, f.out_fmt, f.e_zero)
+    emax = np.maximum(e.max(axis=1), ec)                           # (M, N)
+    scale = np.ldexp(1.0, (f.frac_bits - emax))                    # may underflow to 0: fine,
+    with np.errstate(invalid="ignore", over="ignore"):             # terms that small truncate
+        t = np.trunc(p * scale[:, None, :]).sum(axis=1) + np.trunc(c * scale)
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.ldexp(t, emax - f.frac_bits)
+    out = decode(encode(v, f.out_fmt, f.out_rounding), f.out_fmt, np.float64)
+    # Overflow gives Inf even when rounding toward zero; a zero sum is +0.
+    big = np.abs(v) >= 2.0 ** (f.out_fmt.emax + 1)
+    out = np.where(big & np.isfinite(v), np.copysign(np.inf, v), out)
+    out = np.where(t == 0, 0.0, out)
+    # Specials: NaN in, Inf * 0, +Inf - Inf give NaN; else an Inf term wins.
+    with np.errstate(invalid="ignore"):
+        terms_inf = np.isinf(p)
+        pos = terms_inf & (p > 0)
+        neg = terms_inf & (p < 0)
+        any_pos = pos.any(axis=1) | (c == np.inf)
+        any_neg = neg.any(axis=1) | (c == -np.inf)
+        nan = np.isnan(p).any(axis=1) | np.isnan(c) | (any_pos & any_neg)
+    out = np.where(any_pos, np.inf, np.where(any_neg, -np.inf, out))
+    return np.where(nan, np.nan, out)
+
+
+def _fused_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: np.ndarray,
+                 step0: int) -> np.ndarray:
+    """The chained fused steps over K (with promotion); a (M, K), b (K, N), c (M, N)."""
+    f = acc.fused
+    K = a.shape[1]
+    main = None if acc.promote_every is None else c
+    part = np.zeros_like(c) if acc.promote_every is not None else c
+    for k0 in range(0, K, f.terms):
+        part = _fused_step(f, a[:, k0:k0 + f.terms], b[k0:k0 + f.terms], part, acc)
+        done = k0 + f.terms
+        if acc.promote_every is not None and (done % acc.promote_every == 0 or done >= K):
+            main = acc._add(main, part, step0 + k0)
+            part = np.zeros_like(c)
+    return part if main is None else main
+
+
+def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray]
+                ) -> np.ndarray:
+    """Accumulate a (..., M, K) @ b (..., K, N) (+ c) into acc.fmt values, float64."""
+    M, K, N = a.shape[-2], a.shape[-1], b.shape[-1]
+    if acc.k_order is not None:
+        P = len(acc.k_order)
+        perm = [k0 + i for k0 in range(0, K, P) for i in acc.k_order if k0 + i < K]
+        a, b = a[:, perm], b[perm]
+    if acc.fused is not None:
+        c0 = np.zeros((M, N)) if c is None else acc._round(c, acc.fused.out_fmt, "nearest_even",
+                                                           -4)
+        if acc.split_k is None or acc.split_k == 1:
+            return _fused_chain(acc, a, b, c0, 0)
+        L = acc.fused.terms
+        blocks = -(-K // L)
+        s = min(acc.split_k, blocks)
+        edges = [(i * blocks // s) * L for i in range(s + 1)]
+        parts = [_fused_chain(acc, a[:, lo:hi], b[lo:hi], c0 if i == 0 else np.zeros((M, N)),
+                              i * K) for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
+        return _reduce(acc, len(parts), parts.__getitem__, first_step=s * K)
+    if c is None and K == 0:
+        return np.zeros((M, N))
+    first = 0 if c is None else 1  # c is term 0
+
+    def term(k: int) -> np.ndarray:
+        if k < first:
+            return acc._round(c, acc.fmt, acc.rounding, -4)
+        return acc._product_terms(a[:, k - first, None] * b[None, k - first, :])
+
+    return _reduce(acc, K + first, term)
+
+
+def _epilogue(v: np.ndarray, scale_a: Any, scale_b: Any, out_fmt: Optional[FormatLike],
+              out_rounding: Optional[str], acc: Accumulator, shape: Tuple[int, ...], codes: bool,
+              dtype: Any) -> Any:
+    """Scales (float32, each multiply rounded to nearest: (acc * scale_a) * scale_b), then
+    the output rounding."""
+    def mul32(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return _elementwise("mul", (x, y), float32, "nearest_even", False, 0, 32, None, False,
+                            np.float64, False)
+
+    scales = []
+    for name, s in (("scale_a", scale_a), ("scale_b", scale_b)):
+        if s is None:
+            continue
+        sv = _values(s, name)
+        if not np.array_equal(sv.astype(np.float32), sv, equal_nan=True):
+            raise ValueError(f"{name}: scales are float32 values")
+        try:
+            np.broadcast_shapes(sv.shape, shape)
+        except ValueError:
+            raise ValueError(f"{name}: shape {sv.shape} does not broadcast to the output "
+                             f"{shape}") from None
+        scales.append(sv)
+    order = acc.scale_order
+    if order == "cublaslt":
+        order = "acc*(sa*sb)" if all(sv.size == 1 for sv in scales) else "acc*sb*sa"
+    if len(scales) == 2 and order == "acc*(sa*sb)":
+        scales = [mul32(scales[0], scales[1])]
+    elif len(scales) == 2 and order == "acc*sb*sa":
+        scales = scales[::-1]
+    for sv in scales:
+        v = mul32(v, sv)
+    if out_fmt is None:
+        out_fmt = acc.out_fmt if acc.out_fmt is not None else (
+            float32 if acc.fused is not None else acc.fmt)
+    dst = format(out_fmt)
+    mode = acc.out_rounding if out_rounding is None else rounding_mode(out_rounding)
+    c = encode(v, dst, mode, saturate=acc.saturate)
+    if acc.out_nan is not None and dst.has_nan:
+        c = np.where(c == dst.nan_code, np.asarray(acc.out_nan).astype(c.dtype), c)
+    return c if codes else decode(c, dst, dtype)
+
+
+def _truncated(x: ArrayLike, acc: Accumulator, fmt: Optional[Format]) -> ArrayLike:
+    """float32 inputs with the bits below fmt's mantissa cleared, read as codes (so that a NaN
+    whose payload lies in those bits becomes Inf, as on the GPU); others unchanged."""
+    if acc.input_rounding != "truncate_bits" or fmt is None:
+        return x
+    arr = np.asarray(x)
+    if arr.dtype != np.float32:
+        return x
+    keep = np.uint32((0xFFFFFFFF << (23 - fmt.man_bits)) & 0xFFFFFFFF)
+    return (arr.view(np.uint32) & keep).view(np.float32)
+
+
+def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None, *,
+           c: Optional[ArrayLike] = None, out_fmt: Optional[FormatLike] = None,
+           out_rounding: Optional[str] = None, scale_a: Optional[ArrayLike] = None,
+           scale_b: Optional[ArrayLike] = None, codes: bool = False,
+           dtype: Any = np.float64) -> Any:
+    """``a @ b`` (+ ``c``) with every rounding stated by ``accumulator``.
+
+    Args:
+        a, b: ``(..., M, K)`` and ``(..., K, N)`` arrays (batch dimensions broadcast), taken
+            exactly; quantized first when the accumulator has ``a_fmt``/``b_fmt``. Their values
+            must be float32 values (any format up to float32).
+        accumulator: an :class:`Accumulator` or a hardware preset (:func:`roundoff.hw.preset`);
+            default: float32, round to nearest even, sequential over K, exact products (FMA).
+        c: ``(..., M, N)``: the accumulator's initial value, term 0 of every sum (rounded into
+            the accumulator format first).
+        out_fmt: the output format (default: the accumulator's ``out_fmt``, else its format;
+            float32 for a fused one).
+        out_rounding: rounding of the output (default: the accumulator's ``out_rounding``).
+        scale_a, scale_b: float32 scales applied in the epilogue as ``(acc * scale_a) *
+            scale_b``, each multiply rounded to nearest float32: scalars (per tensor), or
+            ``(..., M, 1)`` and ``(..., 1, N)`` arrays (rowwise / columnwise, as
+            ``torch._scaled_mm``).
+        codes: return codes of the output format instead of values.
+        dtype: the values' dtype.
+
+    Extra memory: O(M * N) per batch element (one K-slice of products at a time; fused models
+    hold one block of L products).
+    """
+    acc = Accumulator() if accumulator is None else accumulator
+    if not isinstance(acc, Accumulator):
+        raise TypeError(f"accumulator: expected an Accumulator, got {acc!r}")
+    if out_rounding is not None:
+        rounding_mode(out_rounding)
+    av = _values(_truncated(a, acc, acc.a_fmt), "a")
+    bv = _values(_truncated(b, acc, acc.b_fmt), "b")
+    if av.ndim < 2 or bv.ndim < 2:
+        raise ValueError(f"a, b: expected (..., M, K) and (..., K, N), got shapes {av.shape} "
+                         f"and {bv.shape}")
+    if av.shape[-1] != bv.shape[-2]:
+        raise ValueError(f"a, b: inner dimensions differ: {av.shape} @ {bv.shape}")
+    batch = np.broadcast_shapes(av.shape[:-2], bv.shape[:-2])
+    M, N = av.shape[-2], bv.shape[-1]
+    shape = batch + (M, N)
+    cv = None
+    if c is not None:
+        cv = _values(c, "c")
+        try:
+            cv = np.broadcast_to(cv, shape)
+        except ValueError:
+            raise ValueError(f"c: shape {cv.shape} does not broadcast to {shape}") from None
+    av = np.broadcast_to(av, batch + av.shape[-2:])
+    bv = np.broadcast_to(bv, batch + bv.shape[-2:])
+    out = np.empty(shape)
+    for idx in np.ndindex(*batch):
+        ai, bi = acc._inputs(av[idx], bv[idx])
+        out[idx] = _accumulate(acc, ai, bi, None if cv is None else cv[idx])
+    return _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, shape, codes, dtype)
+
+
+def dot(x: ArrayLike, y: ArrayLike, accumulator: Optional[Accumulator] = None, **kw: Any) -> Any:
+    """The dot product of two vectors: :func:`matmul` of ``(1, K) @ (K, 1)``, as a scalar.
+    Keywords as in :func:`matmul`."""
+    xv, yv = _values(x, "x"), _values(y, "y")
+    if xv.ndim != 1 or yv.ndim != 1 or xv.shape != yv.shape:
+        raise ValueError(f"x, y: expected two vectors of one length, got {xv.shape}, {yv.shape}")
+    return matmul(xv[None, :], yv[:, None], accumulator, **kw)[0, 0]
+
+
+def sum(x: ArrayLike, axis: Optional[int] = None,  # noqa: A001 - numpy's name
+        accumulator: Optional[Accumulator] = None, *, out_fmt: Optional[FormatLike] = None,
+        out_rounding: Optional[str] = None, codes: bool = False, dtype: Any = np.float64
+        ) -> Any:
+    """The sum of ``x`` along ``axis`` (None: all elements, in C order) with the accumulator's
+    order and roundings; the terms are the elements (quantized to ``a_fmt`` if set), taken
+    exactly. A fused accumulator sums them as products with 1.
+
+    >>> import roundoff as ro
+    >>> float(ro.sum([1.0, 2.0**-8, 2.0**-8], accumulator=ro.Accumulator("bf16")))
+    1.0
+    """
+    acc = Accumulator() if accumulator is None else accumulator
+    xv = _values(x, "x")
+    if axis is None:
+        xv = xv.reshape(-1)
+        axis = 0
+    if not isinstance(axis, (int, np.integer)) or not -xv.ndim <= axis < xv.ndim:
+        raise ValueError(f"axis: expected an axis of a {xv.ndim}-d array, got {axis!r}")
+    moved = np.moveaxis(xv, axis, -1)
+    rows = moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
+    if acc.fused is not None:
+        ones = np.ones((rows.shape[1], 1))
+        vals = matmul(rows, ones, acc, out_fmt=out_fmt,
+                      out_rounding=out_rounding, codes=codes, dtype=dtype)[:, 0]
+    elif rows.shape[1] == 0:
+        vals = _epilogue(np.zeros(rows.shape[0]), None, None, out_fmt, out_rounding, acc,
+                         (rows.shape[0],), codes, dtype)
+    else:
+        a = rows if acc.a_fmt is None else acc._round(rows, acc.a_fmt, acc.input_rounding, -1)
+        v = _reduce(acc, a.shape[1], lambda k: a[:, k])
+        vals = _epilogue(v, None, None, out_fmt, out_rounding, acc, v.shape, codes, dtype)
+    out = np.asarray(vals).reshape(moved.shape[:-1])
+    return out[()] if out.ndim == 0 else out
+

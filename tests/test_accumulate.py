@@ -1,0 +1,267 @@
+"""Sums, dot products and matrix products (roundoff.accumulate, roundoff.orders).
+
+Oracles: NumPy's own float32 reductions (its pairwise order), float32 scalar loops, and an
+independent evaluation of each order's tree with exact rationals and MPFR rounding per node.
+The tensor-core model is checked against the probe outputs that anchors_hardware.md §5 derives
+for H100 (E3-E8, E12); tests/test_h100_replay.py replays vectors captured on the GPU.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import gmpy2
+import ml_dtypes
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import roundoff as ro
+from roundoff import hw, orders
+from oracle import round_mpfr_exact
+
+ALL_ORDERS = [orders.sequential(), orders.pairwise(), orders.numpy_pairwise(), orders.blocked(3),
+              orders.split_k(3), orders.split_k(2, orders.pairwise()),
+              orders.random_permutation(5), orders.random_tree(9)]
+
+
+# -- orders --------------------------------------------------------------------------------------
+def test_order_array_forms():
+    assert orders.sequential().nodes(4).tolist() == [[0, 1], [4, 2], [5, 3]]
+    # left half floor(5/2) = 2 terms: (t0 + t1) + (t2 + (t3 + t4))
+    assert orders.pairwise().nodes(5).tolist() == [[0, 1], [3, 4], [2, 6], [5, 7]]
+    assert orders.blocked(2).nodes(5).tolist() == [[0, 1], [2, 3], [5, 6], [7, 4]]
+    assert orders.split_k(2).nodes(5).tolist() == [[0, 1], [2, 3], [6, 4], [5, 7]]
+    assert orders.tree(((0, 2), (1, 3))).nodes(4).tolist() == [[0, 2], [1, 3], [4, 5]]
+    assert orders.sequential().nodes(1).shape == (0, 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 300), st.sampled_from(ALL_ORDERS))
+def test_every_order_is_a_binary_tree(n, order):
+    nodes = order.nodes(n)
+    assert nodes.shape == (n - 1, 2)
+    used = nodes.ravel().tolist()
+    assert sorted(used) == list(range(2 * n - 2))  # every node but the root is a child once
+    for i, (left, right) in enumerate(nodes):
+        assert left < n + i and right < n + i  # children come first
+
+
+def test_order_errors():
+    with pytest.raises(ValueError, match="leaves"):
+        orders.tree(((0, 1), 1)).nodes(3)
+    with pytest.raises(ValueError, match="pair"):
+        orders.tree((0, 1, 2)).nodes(3)
+    with pytest.raises(ValueError, match="positive"):
+        orders.blocked(0)
+    with pytest.raises(TypeError, match="Order"):
+        orders.split_k(2, "pairwise")
+
+
+# -- sums against NumPy and float32 loops ----------------------------------------------------------
+@pytest.mark.parametrize("n", [1, 5, 8, 9, 16, 17, 127, 128, 129, 300, 1000, 4099])
+def test_numpy_pairwise_is_numpys_float32_sum(n):
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal(n) * np.exp2(rng.integers(-12, 12, n))).astype(np.float32)
+    want = np.add.reduce(x)  # float32, NumPy's pairwise summation, each add rounded to nearest
+    acc = ro.Accumulator("float32", order=orders.numpy_pairwise())
+    got = ro.sum(x, accumulator=acc, dtype=np.float32)
+    assert got.tobytes() == want.tobytes(), (got, want)
+    seq = ro.sum(x, accumulator=ro.Accumulator("float32"), dtype=np.float32)
+    loop = np.float32(0)
+    for v in x:
+        loop = np.float32(loop + v)
+    assert seq.tobytes() == (x[0] if n == 1 else loop).tobytes()
+
+
+def test_sum_axis_and_shapes():
+    x = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    for axis in (0, 1, 2, -1):
+        assert np.array_equal(ro.sum(x, axis), x.sum(axis))
+    assert float(ro.sum(x)) == x.sum()
+    assert ro.sum(np.zeros((3, 0)), axis=1).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="axis"):
+        ro.sum(x, axis=3)
+
+
+def test_stagnation_bf16_orders():
+    ones = np.ones(4096)
+    assert float(ro.sum(ones, accumulator=ro.Accumulator("bf16"))) == 256.0
+    for order in (orders.pairwise(), orders.blocked(64), orders.split_k(64)):
+        assert float(ro.sum(ones, accumulator=ro.Accumulator("bf16", order=order))) == 4096.0
+
+
+# -- the MPFR tree oracle --------------------------------------------------------------------------
+def _round_exact(v: Fraction, fmt: ro.Format, mode: str) -> Fraction:
+    with gmpy2.context(precision=2000, emin=-10000, emax=10000):
+        m = gmpy2.mpfr(v.numerator) / gmpy2.mpfr(v.denominator)  # exact: dyadic, < 2000 bits
+    code = round_mpfr_exact([m], str(fmt), mode)
+    return Fraction(float(ro.decode(code, fmt, np.float64)[0]))
+
+
+def _oracle_matmul(a, b, c, acc: ro.Accumulator):
+    M, K = a.shape
+    N = b.shape[1]
+    out = np.empty((M, N))
+    for i in range(M):
+        for j in range(N):
+            terms = [] if c is None else [_round_exact(Fraction(float(c[i, j])), acc.fmt,
+                                                       acc.rounding)]
+            for k in range(K):
+                p = Fraction(float(a[i, k])) * Fraction(float(b[k, j]))
+                if acc.product_fmt is not None:
+                    p = _round_exact(p, acc.product_fmt, acc.product_rounding)
+                elif not acc.fma:
+                    p = _round_exact(p, acc.fmt, acc.rounding)
+                terms.append(p)
+            n = len(terms)
+            live = dict(enumerate(terms))
+            if n == 1:
+                live[0] = _round_exact(terms[0], acc.fmt, acc.rounding)
+            for t, (left, right) in enumerate(acc.order.nodes(n)):
+                live[n + t] = _round_exact(live.pop(int(left)) + live.pop(int(right)), acc.fmt,
+                                           acc.rounding)
+            out[i, j] = float(live[2 * n - 2])
+    return out
+
+
+FORMATS_MPFR = ["bfloat16", "float16", "float32", "float8_e5m2"]
+DET_MODES = ["nearest_even", "nearest_away", "toward_zero", "up", "down", "odd"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_matmul_every_rounding_vs_mpfr_tree_oracle(data):
+    fmt = data.draw(st.sampled_from(FORMATS_MPFR))
+    mode = data.draw(st.sampled_from(DET_MODES))
+    order = data.draw(st.sampled_from(ALL_ORDERS))
+    product_fmt = data.draw(st.sampled_from([None, None, "bfloat16", "float16"]))
+    fma = data.draw(st.booleans())
+    M, K, N = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 9)),
+               data.draw(st.integers(1, 3)))
+    narrow = "float16" in (fmt, product_fmt) or fmt == "float8_e5m2"
+    spread = data.draw(st.integers(0, 3 if narrow else 30))  # no overflow (the oracle is finite)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+
+    def values(shape):
+        v = rng.standard_normal(shape) * np.exp2(rng.integers(-spread, spread + 1, shape))
+        return v.astype(ml_dtypes.bfloat16).astype(np.float64)
+
+    a, b = values((M, K)), values((K, N))
+    c = values((M, N)) if data.draw(st.booleans()) else None
+    acc = ro.Accumulator(fmt, mode, order=order, product_fmt=product_fmt, fma=fma)
+    got = ro.matmul(a, b, acc, c=c)
+    want = _oracle_matmul(a, b, c, acc)
+    assert np.array_equal(got, want), (got, want)
+
+
+# -- tensor-core model: anchors_hardware.md §5 ----------------------------------------------------
+def _probe(products, fmt, K=None, **preset_kw):
+    """One output: a row of a and a column of b whose products are the given (a_k, b_k)."""
+    K = K or len(products)
+    a = np.zeros((1, K))
+    b = np.zeros((K, 1))
+    for k, (x, y) in products.items() if isinstance(products, dict) else enumerate(products):
+        a[0, k], b[k, 0] = x, y
+    return float(ro.matmul(a, b, hw.preset("h100.wgmma", a_fmt=fmt, **preset_kw))[0, 0])
+
+
+def test_tensor_core_block_size_bf16_e3():
+    # E3: +2^40 at k = 0, -2^40 at k = j, ones elsewhere (K = 64): the ones outside the fused
+    # 16-blocks that hold the cancelling pair survive: 16 * (3 - floor(j / 16)).
+    for j in range(1, 64):
+        prods = {k: (1.0, 1.0) for k in range(64)}
+        prods[0] = (2.0**20, 2.0**20)
+        prods[j] = (-(2.0**20), 2.0**20)
+        assert _probe(prods, "bf16") == 16 * (3 - j // 16), j
+
+
+def test_tensor_core_alignment_truncation_e4():
+    # E4: p0 = 2^14, p1 = -2^14, p2 = 2^(14 - k): F = 25 keeps k = 24, 25 and drops 26.
+    base = [(2.0**7, 2.0**7), (-(2.0**7), 2.0**7)]
+    assert _probe(base + [(2.0**-10, 1.0)], "bf16", K=16) == 2.0**-10
+    assert _probe(base + [(2.0**-11, 1.0)], "bf16", K=16) == 2.0**-11
+    assert _probe(base + [(2.0**-12, 1.0)], "bf16", K=16) == 0.0
+    for x, want in ((0.25, 0), (0.5, 0), (0.75, 0), (1.5, 1), (-1.5, -1), (-0.75, 0)):
+        got = _probe(base + [(x * 2.0**-11, 1.0)], "bf16", K=16)
+        assert got == want * 2.0**-11, (x, got)
+
+
+def test_tensor_core_final_truncation_and_chain_e5():
+    t = 3 * 2.0**-25
+    assert _probe([(1.0, 1.0), (t, 1.0)], "bf16", K=16) == 1.0
+    assert _probe([(-1.0, 1.0), (-t, 1.0)], "bf16", K=16) == -1.0
+    prods = {0: (1.0, 1.0), 1: (t, 1.0), 16: (t, 1.0)}
+    assert _probe(prods, "bf16", K=32) == 1.0
+
+
+def test_fp8_promotion_interval_e7_e11():
+    prods = {0: (1.0, 1.0), **{32 * k: (2.0**-7, 2.0**-7) for k in range(1, 16)}}
+    assert _probe(prods, "e4m3", K=512) == 1.0  # no promotion: E8M13 swallows each 2^-14
+    for every, kept in ((32, 15), (64, 14), (128, 12), (256, 8)):
+        assert _probe(prods, "e4m3", K=512, promote_every_k=every) == 1 + kept * 2.0**-14
+
+
+def test_fp8_step_truncates_to_e8m13_e8():
+    for pos in (1, 7, 31):
+        assert _probe({0: (1.0, 1.0), pos: (2.0**-7, 2.0**-6)}, "e4m3", K=32) == 1 + 2.0**-13
+        assert _probe({0: (1.0, 1.0), pos: (2.0**-7, 2.0**-7)}, "e4m3", K=32) == 1.0
+
+
+def test_tensor_core_specials_e12():
+    big = float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)
+    assert math.isnan(_probe([(np.nan, 1.0)], "bf16", K=16))
+    assert math.isnan(_probe([(np.inf, 0.0)], "bf16", K=16))
+    assert math.isnan(_probe([(np.inf, 1.0), (-np.inf, 1.0)], "bf16", K=16))
+    assert _probe([(np.inf, 1.0), (1.0, 1.0)], "bf16", K=16) == np.inf
+    z = _probe([(-0.0, 1.0), (0.0, -1.0)], "bf16", K=16)
+    assert z == 0 and math.copysign(1, z) == 1  # +0
+    assert _probe([(2.0**-76, 2.0**-76)] * 16, "bf16", K=16) == 2.0**-148
+    assert _probe([(big, big), (big, big)], "bf16", K=16) == np.inf  # Inf, not FLT_MAX
+    assert _probe([(big, big), (-big, big)], "bf16", K=16) == 0.0  # products never overflow
+
+
+# -- determinism and errors ------------------------------------------------------------------------
+def test_stochastic_accumulation_is_reproducible_across_threads():
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((6, 40)), rng.standard_normal((40, 5))
+    acc = ro.Accumulator("bf16", "stochastic", seed=7, a_fmt="bf16", b_fmt="bf16")
+    before = ro.get_num_threads()
+    try:
+        ro.set_num_threads(1)
+        one = ro.matmul(a, b, acc)
+        ro.set_num_threads(2)
+        two = ro.matmul(a, b, acc)
+    finally:
+        ro.set_num_threads(before)
+    assert one.tobytes() == two.tobytes()
+    other = ro.matmul(a, b, acc.replace(seed=8))
+    assert not np.array_equal(one, other)
+
+
+def test_matmul_batch_scales_and_bad_input():
+    rng = np.random.default_rng(2)
+    a = rng.integers(-4, 5, (2, 3, 4)).astype(np.float64)
+    b = rng.integers(-4, 5, (4, 5)).astype(np.float64)
+    assert np.array_equal(ro.matmul(a, b), a @ b)  # small integers: exact
+    sa, sb = np.float32(0.5), np.full((1, 5), 2.0, np.float32)
+    assert np.array_equal(ro.matmul(a, b, scale_a=sa, scale_b=sb), a @ b)
+    assert ro.matmul(a, b, out_fmt="e4m3", codes=True).dtype == np.uint8
+    with pytest.raises(ValueError, match="inner"):
+        ro.matmul(a, b.T)
+    with pytest.raises(ValueError, match="broadcast"):
+        ro.matmul(a, b, c=np.zeros((7, 7)))
+    with pytest.raises(ValueError, match="float32 values"):
+        ro.matmul(np.full((1, 1), 0.1), np.ones((1, 1)))
+    with pytest.raises(ValueError, match="a_fmt and b_fmt"):
+        ro.Accumulator(fused=ro.FusedAdder(16, 25))
+    with pytest.raises(ValueError, match="multiple"):
+        hw.preset("h100.wgmma", a_fmt="e4m3", promote_every_k=48)
+    with pytest.raises(ValueError, match="unknown name"):
+        hw.preset("h100.nope")
+    with pytest.raises(ValueError, match="instruction"):
+        hw.preset("h100.wgmma", a_fmt="e4m3", b_fmt="bf16")
+    with pytest.raises(TypeError, match="Accumulator"):
+        ro.matmul(a, b, "float32")
