@@ -265,3 +265,50 @@ def test_matmul_batch_scales_and_bad_input():
         hw.preset("h100.wgmma", a_fmt="e4m3", b_fmt="bf16")
     with pytest.raises(TypeError, match="Accumulator"):
         ro.matmul(a, b, "float32")
+
+
+# -- the C++ fast paths equal the general engine ---------------------------------------------------
+def _inputs_with_specials(rng, shape, fmt, spread, specials):
+    v = rng.standard_normal(shape) * np.exp2(rng.integers(-spread, spread + 1, shape))
+    v[rng.random(shape) < 0.1] = 0.0
+    if specials:
+        flat = v.reshape(-1)
+        idx = rng.choice(flat.size, size=min(3, flat.size), replace=False)
+        flat[idx] = rng.choice([np.inf, -np.inf, np.nan, -0.0], size=idx.size)
+    return ro.quantize(v, fmt, saturate=True).astype(np.float64)
+
+
+FAST_CASES = [
+    # (accumulator, input format, exponent spread)
+    (ro.Accumulator("float32"), "float32", 60),
+    (ro.Accumulator("float32"), "bf16", 120),
+    (ro.Accumulator("bf16", a_fmt="bf16", b_fmt="bf16"), "bf16", 30),
+    (ro.Accumulator("fp16", a_fmt="fp16", b_fmt="fp16"), "fp16", 6),
+    (ro.Accumulator("bf16", a_fmt="e4m3", b_fmt="e4m3"), "e4m3", 4),
+    (hw.preset("h100.wgmma", a_fmt="bf16"), "bf16", 60),
+    (hw.preset("h100.wgmma", a_fmt="fp16"), "fp16", 8),
+    (hw.preset("h100.wgmma", a_fmt="e4m3", promote_every_k=64), "e4m3", 5),
+    (hw.preset("h100.cublas_scaled_mm", a_fmt="e4m3", b_fmt="e5m2", out_fmt="float32"), "e5m2",
+     6),
+    (hw.preset("h100.mma", a_fmt="tf32"), "tf32", 60),
+    (hw.preset("v100.mma", a_fmt="fp16", accumulate="float16"), "fp16", 3),
+]
+
+
+@pytest.mark.parametrize("specials", [False, True], ids=["finite", "specials"])
+@pytest.mark.parametrize("with_c", [False, True], ids=["no_c", "c"])
+@pytest.mark.parametrize("case", range(len(FAST_CASES)))
+def test_fast_paths_equal_the_general_engine(case, with_c, specials, monkeypatch):
+    acc, fmt, spread = FAST_CASES[case]
+    rng = np.random.default_rng(case * 4 + with_c * 2 + specials)
+    for M, K, N in ((1, 0, 3), (2, 1, 9), (3, 2, 17), (5, 3, 8), (4, 70, 21)):
+        a = _inputs_with_specials(rng, (M, K), fmt, spread, specials)
+        b = _inputs_with_specials(rng, (K, N), fmt, spread, specials)
+        c = _inputs_with_specials(rng, (M, N), "bf16", spread, specials) if with_c else None
+        fast = ro.matmul(a, b, acc, c=c, codes=True)
+        monkeypatch.setattr(ro.accumulate, "_NATIVE", False)
+        slow = ro.matmul(a, b, acc, c=c, codes=True)
+        monkeypatch.setattr(ro.accumulate, "_NATIVE", True)
+        bad = np.argwhere(fast != slow)
+        assert bad.size == 0, ((M, K, N), [(tuple(i), int(fast[tuple(i)]), int(slow[tuple(i)]))
+                                           for i in bad[:3]])

@@ -4,9 +4,6 @@
 #include <stdexcept>
 #include <type_traits>
 
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
 
 #include "roundoff/known_formats.hpp"
 #include "roundoff/convert.hpp"
@@ -37,21 +34,6 @@ bool operands_fit(const ArithRequest& req) {
 // Tiles of the flat index across threads. With constant facts K (every operand and the result
 // in K, so codes of Dst's width), contiguous operands are read in place; otherwise each tile's
 // operands are gathered into lanes of E first.
-// The float unit in IEEE mode for the float32 path while it lives: flush-to-zero and
-// denormals-are-zero off (a library loaded into the process may have set them; MXCSR is per
-// thread).
-class IeeeFloatMode {
- public:
-#if defined(__SSE__)
-  IeeeFloatMode() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ & ~(kFlushToZero | kDenormalsAreZero)); }
-  ~IeeeFloatMode() { _mm_setcsr(saved_); }
-
- private:
-  static constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
-  unsigned saved_;
-#endif
-};
-
 template <Rounding M, ArithOp Op, class E, int N, int Q, class Dst, const FormatInfo* K = nullptr,
           bool ViaFloat32 = false>
 void arith_typed(const StridedView& a, const StridedView* b, const StridedView* c, void* out_raw,

@@ -7,10 +7,29 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "roundoff/rng.hpp"
 #include "roundoff/round.hpp"
 
 namespace roundoff {
+
+// The float unit in IEEE mode while it lives (the float32 fast paths need gradual underflow): flush-to-zero and
+// denormals-are-zero off (a library loaded into the process may have set them; MXCSR is per
+// thread).
+class IeeeFloatMode {
+ public:
+#if defined(__SSE__)
+  IeeeFloatMode() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ & ~(kFlushToZero | kDenormalsAreZero)); }
+  ~IeeeFloatMode() { _mm_setcsr(saved_); }
+
+ private:
+  static constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
+  unsigned saved_;
+#endif
+};
 
 // Drivers work in tiles of the flat C-order index: a multiple of 4, so Philox blocks never
 // straddle two tiles.

@@ -9,7 +9,7 @@ import numpy as np
 from . import _core
 from ._casts import (ArrayLike, _check_policy, _codes, _rbits, _result, _source, decode,
                      encode)
-from ._formats import DTYPE_FORMATS, FormatLike, format
+from ._formats import DTYPE_FORMATS, FormatLike, format, ml_dtype
 from ._rounding import MODES, rounding_mode
 
 _OPS = ("add", "sub", "mul", "div", "fma", "sqrt")
@@ -176,6 +176,8 @@ def _exact_values(x: ArrayLike, name: str) -> tuple:
     """x's exact values as float64 (every format's values are float64 values), and whether
     x was a scalar."""
     codes, fmt, scalar = _source(x, name)
+    if str(fmt) in ("float16", "float32", "float64"):  # NumPy widens these exactly
+        return np.asarray(codes.view(ml_dtype(fmt)), dtype=np.float64), scalar
     return np.asarray(decode(codes, fmt, np.float64)), scalar
 
 

@@ -33,11 +33,12 @@ from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 
+from . import _core
 from . import orders as _orders
 from ._arith import _elementwise
 from ._casts import ArrayLike, decode, encode
 from ._formats import Format, FormatLike, float32, format
-from ._rounding import rounding_mode
+from ._rounding import MODES, rounding_mode
 
 __all__ = ["Accumulator", "FusedAdder", "sum", "dot", "matmul"]
 
@@ -226,8 +227,9 @@ class Accumulator:
         if self.b_fmt is not None:
             b = self._quantize_input(b, self.b_fmt, -2)
         for name, x in (("a", a), ("b", b)):
-            finite = x[np.isfinite(x)]
-            if finite.size and not np.array_equal(finite.astype(np.float32), finite):
+            with np.errstate(over="ignore", invalid="ignore"):
+                same = np.array_equal(x.astype(np.float32), x, equal_nan=True)
+            if not same:
                 raise ValueError(
                     f"{name}: products are formed exactly from float32 values (formats of at "
                     f"most 24 significant bits in float32's range); quantize {name} with "
@@ -310,6 +312,16 @@ def _fused_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: np.ndarray,
                  step0: int) -> np.ndarray:
     """The chained fused steps over K (with promotion); a (M, K), b (K, N), c (M, N)."""
     f = acc.fused
+    if _NATIVE and (acc.promote_every is None or acc.rounding == "nearest_even"):
+        out = np.empty(c.shape)
+        _core.matmul_fused(np.ascontiguousarray(a, np.float64),
+                           np.ascontiguousarray(_exponents(a, acc.a_fmt, 0), np.int32),
+                           np.ascontiguousarray(b, np.float64),
+                           np.ascontiguousarray(_exponents(b, acc.b_fmt, 0), np.int32),
+                           np.ascontiguousarray(c, np.float64), out, f.terms, f.frac_bits,
+                           f.e_zero, f.out_fmt._facts(), MODES.index(f.out_rounding),
+                           int(acc.promote_every or 0), acc.fmt._facts())
+        return out
     K = a.shape[1]
     main = None if acc.promote_every is None else c
     part = np.zeros_like(c) if acc.promote_every is not None else c
@@ -320,6 +332,47 @@ def _fused_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: np.ndarray,
             main = acc._add(main, part, step0 + k0)
             part = np.zeros_like(c)
     return part if main is None else main
+
+
+# The C++ fast paths (cpp/src/matmul_driver.cpp); tests switch them off to compare them with
+# the general engine below, which is checked against MPFR and the H100 captures.
+_NATIVE = True
+
+
+def _float32_fma_chain(acc: Accumulator) -> bool:
+    """Whether acc is a float32 round-to-nearest chain of exact products: the float unit's FMA
+    is then each step (inputs are float32 values, checked by _inputs)."""
+    return (acc.fused is None and str(acc.fmt) == "float32" and acc.rounding == "nearest_even"
+            and acc.order.kind == "sequential" and acc.product_fmt is None and acc.fma
+            and not acc.saturate)
+
+
+def _lowest_bit_exponent(x: np.ndarray) -> int:
+    """The smallest exponent of a set bit among the finite nonzero values of x (0 if none)."""
+    v = np.abs(x[np.isfinite(x) & (x != 0)])
+    if v.size == 0:
+        return 0
+    m, e = np.frexp(v)
+    ints = (m * 2.0**53).astype(np.int64)
+    low = (ints & -ints).astype(np.float64)
+    return int(np.min(np.log2(low).astype(np.int64) + e - 53))
+
+
+def _narrow_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether acc is a bf16/fp16 round-to-nearest chain of exact products that the float32
+    kernel computes exactly: every product of these inputs (at most 12 significant bits each)
+    exact in float32 (no overflow, no bit below 2^-149)."""
+    if not (acc.fused is None and str(acc.fmt) in ("bfloat16", "float16")
+            and acc.rounding == "nearest_even" and acc.order.kind == "sequential"
+            and acc.product_fmt is None and acc.fma and not acc.saturate):
+        return False
+    narrow = ("bfloat16", "float16", "float8_e4m3fn", "float8_e5m2")
+    for x, f in ((a, acc.a_fmt), (b, acc.b_fmt)):
+        if f is None or str(f) not in narrow:
+            return False
+    fa, fb = np.abs(a[np.isfinite(a)]), np.abs(b[np.isfinite(b)])
+    big = (fa.max() if fa.size else 0.0) * (fb.max() if fb.size else 0.0)
+    return big < 2.0**127 and _lowest_bit_exponent(a) + _lowest_bit_exponent(b) >= -149
 
 
 def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray]
@@ -344,6 +397,17 @@ def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.n
         return _reduce(acc, len(parts), parts.__getitem__, first_step=s * K)
     if c is None and K == 0:
         return np.zeros((M, N))
+    fma32, narrow = _NATIVE and _float32_fma_chain(acc), _NATIVE and _narrow_chain(acc, a, b)
+    if fma32 or narrow:
+        out = np.empty((M, N), np.float32)
+        c32 = None if c is None else np.ascontiguousarray(
+            acc._round(c, acc.fmt, acc.rounding, -4), np.float32)
+        a32, b32 = np.ascontiguousarray(a, np.float32), np.ascontiguousarray(b, np.float32)
+        if fma32:
+            _core.matmul_f32_fma(a32, b32, c32, out)
+        else:
+            _core.matmul_narrow_acc(a32, b32, c32, out, acc.fmt._facts())
+        return out.astype(np.float64)
     first = 0 if c is None else 1  # c is term 0
 
     def term(k: int) -> np.ndarray:
@@ -390,10 +454,19 @@ def _epilogue(v: np.ndarray, scale_a: Any, scale_b: Any, out_fmt: Optional[Forma
             float32 if acc.fused is not None else acc.fmt)
     dst = format(out_fmt)
     mode = acc.out_rounding if out_rounding is None else rounding_mode(out_rounding)
-    c = encode(v, dst, mode, saturate=acc.saturate)
+    v32 = v.astype(np.float32, copy=False) if str(dst) == "float32" else None
+    if v32 is not None and np.array_equal(v32, v, equal_nan=True):
+        # float32 values into float32: exact; only NaNs change, to the canonical NaN.
+        c = np.where(np.isnan(v32), np.uint32(dst.nan_code), v32.view(np.uint32))
+    else:
+        c = encode(v, dst, mode, saturate=acc.saturate)
     if acc.out_nan is not None and dst.has_nan:
         c = np.where(c == dst.nan_code, np.asarray(acc.out_nan).astype(c.dtype), c)
-    return c if codes else decode(c, dst, dtype)
+    if codes:
+        return c
+    if v32 is not None and np.dtype(dtype) == np.float64 and acc.out_nan is None:
+        return c.view(np.float32).astype(np.float64)
+    return decode(c, dst, dtype)
 
 
 def _truncated(x: ArrayLike, acc: Accumulator, fmt: Optional[Format]) -> ArrayLike:
@@ -441,6 +514,15 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
         raise TypeError(f"accumulator: expected an Accumulator, got {acc!r}")
     if out_rounding is not None:
         rounding_mode(out_rounding)
+    if (_NATIVE and _float32_fma_chain(acc) and acc.a_fmt is None and acc.b_fmt is None
+            and c is None and isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+            and a.dtype == b.dtype == np.float32 and a.ndim == b.ndim == 2
+            and a.shape[1] == b.shape[0]):
+        # float32 in, float32 chain: straight to the FMA kernel.
+        out = np.empty((a.shape[0], b.shape[1]), np.float32)
+        _core.matmul_f32_fma(np.ascontiguousarray(a), np.ascontiguousarray(b), None, out)
+        return _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, out.shape, codes,
+                         dtype)
     av = _values(_truncated(a, acc, acc.a_fmt), "a")
     bv = _values(_truncated(b, acc, acc.b_fmt), "b")
     if av.ndim < 2 or bv.ndim < 2:

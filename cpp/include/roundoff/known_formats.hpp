@@ -5,6 +5,7 @@
 
 namespace roundoff {
 
+constexpr FormatInfo kFloat64 = make_info(Format{11, 52, 1023, NonFinite::ieee, true, true, true});
 constexpr FormatInfo kFloat32 = make_info(Format{8, 23, 127, NonFinite::ieee, true, true, true});
 constexpr FormatInfo kE4M3 = make_info(Format{4, 3, 7, NonFinite::nan_all_ones, true, true, true});
 constexpr FormatInfo kE5M2 = make_info(Format{5, 2, 15, NonFinite::ieee, true, true, true});

@@ -1,0 +1,411 @@
+#include "matmul_driver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#if defined(__AVX__) || defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+#include "roundoff/arith.hpp"
+#include "roundoff/elementwise.hpp"
+#include "roundoff/exact.hpp"
+#include "roundoff/known_formats.hpp"
+#include "roundoff/lanes.hpp"
+#include "strided.hpp"
+
+namespace roundoff {
+namespace {
+
+// ---- float32 chains of fused multiply-adds -------------------------------------------------
+
+typedef float V8 __attribute__((vector_size(32)));
+
+ROUNDOFF_INLINE V8 fma8(V8 a, V8 b, V8 c) {
+#if defined(__FMA__)
+  return (V8)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#else
+  V8 r;
+  for (int l = 0; l < 8; ++l) r[l] = std::fma(a[l], b[l], c[l]);
+  return r;
+#endif
+}
+
+// round(p0 + p1) into float32 for exact double products p0, p1: their double sum made
+// round-to-odd (from its exact error, TwoSum), then rounded to nearest float32, which is one
+// rounding of the exact sum (53 >= 24 + 2; Boldo & Melquiond).
+float sum_of_two_products(double p0, double p1) {
+  double s = p0 + p1;
+  if (!std::isfinite(s)) return float(s);
+  const double bb = s - p0;
+  const double err = (p0 - (s - bb)) + (p1 - bb);
+  uint64_t bits;
+  std::memcpy(&bits, &s, sizeof bits);
+  if (err != 0 && (bits & 1) == 0)
+    s = std::nextafter(s, err > 0 ? std::numeric_limits<double>::infinity()
+                                  : -std::numeric_limits<double>::infinity());
+  return float(s);
+}
+
+// Rows i0 .. i0+R-1, columns j0 .. j0+15 of out (holding the chains' starts), k from k0.
+template <int R>
+ROUNDOFF_INLINE void fma_block(const float* a, const float* b, float* out, int64_t K,
+                               int64_t N, int64_t i0, int64_t j0, int64_t k0) {
+  V8 acc[R][2];
+  for (int r = 0; r < R; ++r)
+    for (int h = 0; h < 2; ++h) std::memcpy(&acc[r][h], out + (i0 + r) * N + j0 + 8 * h, 32);
+  for (int64_t k = k0; k < K; ++k) {
+    V8 b0, b1;
+    std::memcpy(&b0, b + k * N + j0, 32);
+    std::memcpy(&b1, b + k * N + j0 + 8, 32);
+    for (int r = 0; r < R; ++r) {
+      const float x = a[(i0 + r) * K + k];
+      const V8 av = {x, x, x, x, x, x, x, x};  // not V8{} + x: 0 + -0 is +0
+      acc[r][0] = fma8(av, b0, acc[r][0]);
+      acc[r][1] = fma8(av, b1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int h = 0; h < 2; ++h) std::memcpy(out + (i0 + r) * N + j0 + 8 * h, &acc[r][h], 32);
+}
+
+// ---- narrow accumulators through float32: round-to-odd, then the rounding routine ----------
+
+using L8 = Lanes<uint32_t, 8>;
+
+// round(p + acc) into T for exact float32 products p and accumulators acc (values of T): the
+// float32 sum made round-to-odd from its exact error (TwoSum), then rounded once to nearest into
+// T by the routine, which equals rounding the exact sum (24 >= p_T + 2; Boldo & Melquiond). An
+// overflowing float32 sum is Inf, and so is the exact sum in T.
+template <const FormatInfo* T, class LF>
+ROUNDOFF_INLINE typename LF::F add_round_odd(typename LF::F p, typename LF::F acc,
+                                             const Specials& S) {
+  using U = typename LF::U;
+  const typename LF::F s = p + acc;
+  const typename LF::F bb = s - p;
+  const typename LF::F err = (p - (s - bb)) + (acc - bb);
+  const U sb = LF::from_float(s);
+  // Inexact with an even last bit: step one unit toward the exact sum (away from zero when
+  // err has s's sign); s = 0 steps to the smallest subnormal of err's sign.
+  const U eb = LF::from_float(err);
+  const auto fix = (err != 0) & ((sb & LF::u(1)) == LF::u(0)) &
+                   ((sb & LF::u(0x7F800000u)) != LF::u(0x7F800000u));
+  const auto away = ((sb ^ eb) & LF::u(0x80000000u)) == LF::u(0);
+  const U zero_step = (eb & LF::u(0x80000000u)) | LF::u(1);
+  const U stepped = (sb & LF::u(0x7FFFFFFFu)) == LF::u(0) ? zero_step
+                    : away ? U(sb + LF::u(1)) : U(sb - LF::u(1));
+  const U odd = fix ? stepped : sb;
+  const Exact<LF> x = unpack<LF>(odd, kFloat32, false, needs_normalized(kFloat32, *T));
+  const U code = round_to_code<Rounding::nearest_even, LF>(x, *T, Policy{false, false, 32}, S,
+                                                           LF::u(0));
+  return LF::as_float(float32_bits<LF>(code, *T));
+}
+
+template <const FormatInfo* T>
+void narrow_rows(const float* a, const float* b, const float* c, float* out, int64_t M,
+                 int64_t K, int64_t N, int threads) {
+  using L1f = Lanes<uint32_t, 1>;
+  const Specials S = specials<Rounding::nearest_even>(*T, Policy{false, false, 32});
+  const int64_t k0 = c ? 0 : std::min<int64_t>(K, 2);
+  const int nthreads = M >= 2 ? std::max(1, threads) : 1;
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+  {
+    const IeeeFloatMode ieee;
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < M; ++i) {
+      // The chains' starts: c, or round(p0 + p1), or round(p0).
+      for (int64_t j = 0; j < N; ++j) {
+        float s = 0.0f;
+        if (c) s = c[i * N + j];
+        else if (K == 1) s = add_round_odd<T, L1f>(a[i * K] * b[j], -0.0f, S);  // x + -0 = x
+        else if (K >= 2)
+          s = add_round_odd<T, L1f>(a[i * K] * b[j], a[i * K + 1] * b[N + j], S);
+        out[i * N + j] = s;
+      }
+      const int64_t whole = N - N % 8;
+      for (int64_t j = 0; j < whole; j += 8) {
+        L8::F acc;
+        std::memcpy(&acc, out + i * N + j, sizeof acc);
+        for (int64_t k = k0; k < K; ++k) {
+          L8::F bv;
+          std::memcpy(&bv, b + k * N + j, sizeof bv);
+          acc = add_round_odd<T, L8>(a[i * K + k] * bv, acc, S);
+        }
+        std::memcpy(out + i * N + j, &acc, sizeof acc);
+      }
+      for (int64_t j = whole; j < N; ++j) {
+        float acc = out[i * N + j];
+        for (int64_t k = k0; k < K; ++k) acc = add_round_odd<T, L1f>(a[i * K + k] * b[k * N + j], acc, S);
+        out[i * N + j] = acc;
+      }
+    }
+  }
+}
+
+// ---- the fused multi-term adder ------------------------------------------------------------
+
+using L1 = Lanes<uint64_t, 1>;
+
+uint64_t bits_of(double v) {
+  uint64_t u;
+  std::memcpy(&u, &v, sizeof u);
+  return u;
+}
+
+double double_of(uint64_t u) {
+  double v;
+  std::memcpy(&v, &u, sizeof v);
+  return v;
+}
+
+// The value of an exact x rounded once into T with mode M, as a double (every format's values
+// are doubles): the rounding routine, then an exact cast back.
+template <Rounding M>
+double round_exact(const Exact<L1>& x, const FormatInfo& T, const Specials& S) {
+  const Policy P{false, false, 32};
+  const uint64_t code = round_to_code<M, L1>(x, T, P, S, 0);
+  const Exact<L1> y = unpack<L1>(code, T, false, needs_normalized(T, kFloat64));
+  static const Specials S64 = specials<Rounding::nearest_even>(kFloat64, P);
+  return double_of(round_to_code<Rounding::nearest_even, L1>(y, kFloat64, P, S64, 0));
+}
+
+template <Rounding M>
+double round_double(double v, const FormatInfo& T, const Specials& S) {
+  return round_exact<M>(unpack<L1>(bits_of(v), kFloat64, false, needs_normalized(kFloat64, T)),
+                        T, S);
+}
+
+// round(x + y) to nearest in T for doubles x, y: exactly added, rounded once.
+double add_round(double x, double y, const FormatInfo& T, const Specials& S) {
+  const bool norm = needs_normalized(kFloat64, T);
+  const Exact<L1> ex = unpack<L1>(bits_of(x), kFloat64, false, norm);
+  const Exact<L1> ey = unpack<L1>(bits_of(y), kFloat64, false, norm);
+  return round_exact<Rounding::nearest_even>(exact_add<L1>(ex, ey, false), T, S);
+}
+
+// The exponent the adder reads for an accumulator value c of format T.
+int c_exponent(double c, const FormatInfo& T, int e_zero) {
+  if (c == 0 || !std::isfinite(c)) return e_zero;
+  return std::max(std::ilogb(c), T.emin);
+}
+
+// One step for output (i, j): terms k in [k0, k1), accumulator c (a value of step_fmt).
+template <Rounding M>
+double fused_step(const double* a_row, const int32_t* ea_row, const double* b, const int32_t* eb,
+                  int64_t N, int64_t j, int64_t k0, int64_t k1, double c,
+                  const FusedRequest& q, const Specials& S, double* prods) {
+  int emax = c_exponent(c, q.step_fmt, q.e_zero);
+  bool nan = std::isnan(c), pos_inf = c == HUGE_VAL, neg_inf = c == -HUGE_VAL;
+  for (int64_t k = k0; k < k1; ++k) {
+    const double p = a_row[k] * b[k * N + j];  // exact: float32 values
+    prods[k - k0] = p;
+    const bool zero = p == 0 || !std::isfinite(p);
+    emax = std::max(emax, zero ? q.e_zero : ea_row[k] + eb[k * N + j]);
+    nan |= std::isnan(p);
+    pos_inf |= p == HUGE_VAL;
+    neg_inf |= p == -HUGE_VAL;
+  }
+  if (nan || (pos_inf && neg_inf)) return std::numeric_limits<double>::quiet_NaN();
+  if (pos_inf || neg_inf) return pos_inf ? HUGE_VAL : -HUGE_VAL;
+  const double scale = std::ldexp(1.0, q.frac_bits - emax);
+  double sum = std::trunc(c * scale);
+  for (int64_t k = k0; k < k1; ++k) sum += std::trunc(prods[k - k0] * scale);  // exact
+  if (sum == 0) return 0.0;  // +0
+  const double v = std::ldexp(sum, emax - q.frac_bits);
+  // Overflow gives Inf, even rounding toward zero.
+  if (std::fabs(v) >= std::ldexp(1.0, q.step_fmt.emax + 1)) return std::copysign(HUGE_VAL, v);
+  return round_double<M>(v, q.step_fmt, S);
+}
+
+// The same step for outputs (i, j .. j+3) at once, in double vectors: the exponents' maximum
+// and the exact sum of the truncated terms; the step's rounding and specials per lane.
+typedef double D4 __attribute__((vector_size(32)));
+typedef int64_t M4 __attribute__((vector_size(32)));
+typedef int32_t I4 __attribute__((vector_size(16)));
+
+ROUNDOFF_INLINE D4 trunc4(D4 x) {
+#if defined(__AVX__)
+  return (D4)_mm256_round_pd((__m256d)x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+#else
+  for (int l = 0; l < 4; ++l) x[l] = std::trunc(x[l]);
+  return x;
+#endif
+}
+
+using L4 = Lanes<uint64_t, 4>;
+
+// 2^e for integer-valued e in double's normal range, built from its bits.
+ROUNDOFF_INLINE D4 exp2i(D4 e) {
+  const M4 bits = (__builtin_convertvector(e, M4) + 1023) << 52;
+  return (D4)bits;
+}
+
+// The values v rounded once into T with mode M, as doubles: the rounding routine over 64-bit
+// lanes, then an exact cast back.
+template <Rounding M>
+ROUNDOFF_INLINE D4 round4(D4 v, const FormatInfo& T, const Specials& S, const Specials& S64) {
+  const Policy P{false, false, 32};
+  const L4::U code = round_to_code<M, L4>(
+      unpack<L4>((L4::U)v, kFloat64, false, needs_normalized(kFloat64, T)), T, P, S, L4::u(0));
+  const Exact<L4> y = unpack<L4>(code, T, false, needs_normalized(T, kFloat64));
+  return (D4)round_to_code<Rounding::nearest_even, L4>(y, kFloat64, P, S64, L4::u(0));
+}
+
+template <Rounding M>
+void fused_step4(const double* a_row, const int32_t* ea_row, const double* b, const int32_t* eb,
+                 int64_t N, int64_t j, int64_t k0, int64_t k1, D4& c, const FusedRequest& q,
+                 const Specials& S, const Specials& S64, D4* prods) {
+  const D4 inf = D4{} + HUGE_VAL, e_zero = D4{} + double(q.e_zero);
+  const M4 abs_mask = M4{} + INT64_MAX;
+  // The accumulator's exponent: its binade, subnormals at the format's emin, zero: e_zero.
+  const D4 c_mag = (D4)((M4)c & abs_mask);
+  const D4 c_binade = __builtin_convertvector((((M4)c >> 52) & 0x7FF) - 1023, D4);
+  const D4 step_emin = D4{} + double(q.step_fmt.emin);
+  D4 emax = (c == 0) | ~(c_mag < inf) ? e_zero : (c_binade > step_emin ? c_binade : step_emin);
+  M4 nan = c != c, pos_inf = c == inf, neg_inf = c == -inf;
+  for (int64_t k = k0; k < k1; ++k) {
+    D4 bv;
+    I4 ebv;
+    std::memcpy(&bv, b + k * N + j, sizeof bv);
+    std::memcpy(&ebv, eb + k * N + j, sizeof ebv);
+    const D4 p = a_row[k] * bv;  // exact: float32 values
+    const D4 mag = (D4)((M4)p & abs_mask);
+    const M4 zero = (p == 0) | ~(mag < inf);  // zero, Inf or NaN: e_zero
+    const D4 e = zero ? e_zero : D4(__builtin_convertvector(ebv, D4) + double(ea_row[k]));
+    emax = emax > e ? emax : e;
+    nan |= p != p;
+    pos_inf |= p == inf;
+    neg_inf |= p == -inf;
+    prods[k - k0] = p;
+  }
+  const D4 frac = D4{} + double(q.frac_bits);
+  const D4 scale = exp2i(frac - emax);
+  D4 sum = trunc4(c * scale);
+  for (int64_t k = k0; k < k1; ++k) sum += trunc4(prods[k - k0] * scale);  // exact
+  const D4 v = sum * exp2i(emax - frac);
+  D4 r = round4<M>(v, q.step_fmt, S, S64);
+  // Overflow gives Inf, even rounding toward zero; a zero sum is +0; then the specials.
+  const D4 limit = D4{} + std::ldexp(1.0, q.step_fmt.emax + 1);
+  const D4 signed_inf = (D4)(((M4)v & ~abs_mask) | (M4)inf);
+  r = (D4)((M4)v & abs_mask) >= limit ? signed_inf : r;
+  r = sum == 0 ? D4{} : r;
+  r = pos_inf ? inf : r;
+  r = neg_inf ? -inf : r;
+  c = nan | (pos_inf & neg_inf) ? D4{} + std::numeric_limits<double>::quiet_NaN() : r;
+}
+
+template <Rounding M>
+void fused_rows(const double* a, const int32_t* ea, const double* b, const int32_t* eb,
+                const double* c, double* out, int64_t M_, int64_t K, int64_t N,
+                const FusedRequest& q, int threads) {
+  const Specials S = specials<M>(q.step_fmt, Policy{false, false, 32});
+  const Specials SA = specials<Rounding::nearest_even>(q.acc_fmt, Policy{false, false, 32});
+  const Specials S64 = specials<Rounding::nearest_even>(kFloat64, Policy{false, false, 32});
+  const int nthreads = M_ >= 2 ? std::max(1, threads) : 1;
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+  {
+    const IeeeFloatMode ieee;
+    std::vector<double> prods(size_t(q.terms));
+    std::vector<D4> prods4(size_t(q.terms));
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < M_; ++i) {
+      const int64_t whole = N - N % 4;
+      for (int64_t j = 0; j < whole; j += 4) {
+        D4 main = D4{};
+        if (c) std::memcpy(&main, c + i * N + j, sizeof main);
+        D4 part = q.promote_every ? D4{} : main;
+        for (int64_t k0 = 0; k0 < K; k0 += q.terms) {
+          const int64_t k1 = std::min(K, k0 + q.terms);
+          fused_step4<M>(a + i * K, ea + i * K, b, eb, N, j, k0, k1, part, q, S, S64,
+                         prods4.data());
+          if (q.promote_every && (k1 % q.promote_every == 0 || k1 >= K)) {
+            for (int l = 0; l < 4; ++l) main[l] = add_round(main[l], part[l], q.acc_fmt, SA);
+            part = D4{};
+          }
+        }
+        std::memcpy(out + i * N + j, q.promote_every ? &main : &part, sizeof main);
+      }
+      for (int64_t j = whole; j < N; ++j) {
+        const double c0 = c ? c[i * N + j] : 0.0;
+        double main = c0, part = q.promote_every ? 0.0 : c0;
+        for (int64_t k0 = 0; k0 < K; k0 += q.terms) {
+          const int64_t k1 = std::min(K, k0 + q.terms);
+          part = fused_step<M>(a + i * K, ea + i * K, b, eb, N, j, k0, k1, part, q, S,
+                               prods.data());
+          if (q.promote_every && (k1 % q.promote_every == 0 || k1 >= K)) {
+            main = add_round(main, part, q.acc_fmt, SA);
+            part = 0.0;
+          }
+        }
+        out[i * N + j] = q.promote_every ? main : part;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void matmul_f32_fma(const float* a, const float* b, const float* c, float* out, int64_t M,
+                    int64_t K, int64_t N, int threads) {
+  const int64_t k0 = c ? 0 : std::min<int64_t>(K, 2);
+  const int64_t row_blocks = (M + 3) / 4;
+  const int nthreads = row_blocks >= 2 ? std::max(1, threads) : 1;
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+  {
+    const IeeeFloatMode ieee;
+#pragma omp for schedule(static)
+    for (int64_t rb = 0; rb < row_blocks; ++rb) {
+      const int64_t i0 = rb * 4, rows = std::min<int64_t>(4, M - i0);
+      // The chains' starts.
+      for (int64_t i = i0; i < i0 + rows; ++i) {
+        for (int64_t j = 0; j < N; ++j) {
+          float s = 0.0f;
+          if (c) s = c[i * N + j];
+          else if (K == 1) s = float(double(a[i * K]) * double(b[j]));
+          else if (K >= 2)
+            s = sum_of_two_products(double(a[i * K]) * double(b[j]),
+                                    double(a[i * K + 1]) * double(b[N + j]));
+          out[i * N + j] = s;
+        }
+      }
+      const int64_t whole = N - N % 16;
+      for (int64_t j0 = 0; j0 < whole; j0 += 16) {
+        switch (rows) {
+          case 4: fma_block<4>(a, b, out, K, N, i0, j0, k0); break;
+          case 3: fma_block<3>(a, b, out, K, N, i0, j0, k0); break;
+          case 2: fma_block<2>(a, b, out, K, N, i0, j0, k0); break;
+          default: fma_block<1>(a, b, out, K, N, i0, j0, k0); break;
+        }
+      }
+      for (int64_t i = i0; i < i0 + rows; ++i)
+        for (int64_t j = whole; j < N; ++j) {
+          float s = out[i * N + j];
+          for (int64_t k = k0; k < K; ++k) s = std::fma(a[i * K + k], b[k * N + j], s);
+          out[i * N + j] = s;
+        }
+    }
+  }
+}
+
+void matmul_narrow_acc(const float* a, const float* b, const float* c, float* out, int64_t M,
+                       int64_t K, int64_t N, const FormatInfo& acc, int threads) {
+  if (same_facts(acc.f, kBF16.f)) return narrow_rows<&kBF16>(a, b, c, out, M, K, N, threads);
+  if (same_facts(acc.f, kFP16.f)) return narrow_rows<&kFP16>(a, b, c, out, M, K, N, threads);
+  throw std::invalid_argument("narrow accumulators: bfloat16 or float16");
+}
+
+void matmul_fused(const double* a, const int32_t* ea, const double* b, const int32_t* eb,
+                  const double* c, double* out, int64_t M, int64_t K, int64_t N,
+                  const FusedRequest& req, int threads) {
+  if (req.terms < 1) throw std::invalid_argument("terms must be positive");
+  dispatch_mode(req.step_mode, [&](auto m) {
+    fused_rows<decltype(m)::value>(a, ea, b, eb, c, out, M, K, N, req, threads);
+    return 0;
+  });
+}
+
+}  // namespace roundoff
