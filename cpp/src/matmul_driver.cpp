@@ -139,7 +139,8 @@ void narrow_rows(const float* a, const float* b, const float* c, float* out, int
       }
       for (int64_t j = whole; j < N; ++j) {
         float acc = out[i * N + j];
-        for (int64_t k = k0; k < K; ++k) acc = add_round_odd<T, L1f>(a[i * K + k] * b[k * N + j], acc, S);
+        for (int64_t k = k0; k < K; ++k)
+          acc = add_round_odd<T, L1f>(a[i * K + k] * b[k * N + j], acc, S);
         out[i * N + j] = acc;
       }
     }

@@ -16,13 +16,15 @@
 
 namespace roundoff {
 
-// The float unit in IEEE mode while it lives (the float32 fast paths need gradual underflow): flush-to-zero and
-// denormals-are-zero off (a library loaded into the process may have set them; MXCSR is per
-// thread).
+// The float unit in IEEE mode while it lives (the float32 fast paths need gradual underflow):
+// flush-to-zero and denormals-are-zero off (a library loaded into the process may have set
+// them; MXCSR is per thread).
 class IeeeFloatMode {
  public:
 #if defined(__SSE__)
-  IeeeFloatMode() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ & ~(kFlushToZero | kDenormalsAreZero)); }
+  IeeeFloatMode() : saved_(_mm_getcsr()) {
+    _mm_setcsr(saved_ & ~(kFlushToZero | kDenormalsAreZero));
+  }
   ~IeeeFloatMode() { _mm_setcsr(saved_); }
 
  private:

@@ -67,8 +67,10 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U arith_lanes(typename L::U ca, typename
 // exact and products either exact or at least a float32 quantum from every midpoint
 // (tests/test_kernels.py checks each format it serves). The caller keeps the float unit in IEEE
 // mode (no FTZ/DAZ) and takes this path for E4M3, E5M2, BF16 and FP16, the same in and out.
-// The float32 bits of codes of F (signed, with subnormals, within float32's range), exactly: the magnitude's fields moved to
-// float32's and rebiased by an exact power-of-two multiply, which also places subnormals.
+
+// The float32 bits of codes of F (signed, with subnormals, within float32's range), exactly:
+// the magnitude's fields moved to float32's and rebiased by an exact power-of-two multiply,
+// which also places subnormals.
 template <class L>
 ROUNDOFF_HD ROUNDOFF_INLINE typename L::U float32_bits(typename L::U c, const FormatInfo& F) {
   using U = typename L::U;
