@@ -65,8 +65,9 @@ try:
 except ImportError:
     _tqdm = None
 
-# bench_arith.py's section of RESULTS.md, kept when this script rewrites the file.
-ARITH_BEGIN, ARITH_END = "<!-- bench_arith:begin -->", "<!-- bench_arith:end -->"
+# The other benchmarks' sections of RESULTS.md, kept when this script rewrites the file.
+KEPT_SECTIONS = [("<!-- bench_arith:begin -->", "<!-- bench_arith:end -->"),
+                 ("<!-- bench_matmul:begin -->", "<!-- bench_matmul:end -->")]
 
 # Targets the project's goals are stated in.
 TARGET_SPEEDUP_VS_ML = 10.0     # roundoff nearest_even at least 10x ml_dtypes' astype
@@ -571,13 +572,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                f"{load_after}; {retries}",
                "", render_markdown_table(rows), "", LEGEND, "", "Targets:", "", summary(rows),
                "", load_warning(rows), ""]
-        # Other benchmarks' sections (bench_arith.py) live in the same file between markers.
+        # Other benchmarks' sections live in the same file between markers.
         kept = ""
         if os.path.exists(args.out):
             with open(args.out) as f:
                 old = f.read()
-            if ARITH_BEGIN in old and ARITH_END in old:
-                kept = old[old.index(ARITH_BEGIN):old.index(ARITH_END) + len(ARITH_END)] + "\n"
+            for begin, end in KEPT_SECTIONS:
+                if begin in old and end in old:
+                    kept += old[old.index(begin):old.index(end) + len(end)] + "\n"
         with open(args.out, "w") as f:
             f.write("\n".join(md) + ("\n" + kept if kept else ""))
         print(f"\nwrote {args.out}")

@@ -94,3 +94,26 @@ def test_stochastic_bound_holds_where_nearest_stagnates():
     for seed in range(5):
         got = ro.sum(x, accumulator=ro.Accumulator("fp16", "stochastic", seed=seed))
         assert _exact_error(got, x) <= Fraction(bound)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([("h100.wgmma", "e4m3", None), ("h100.wgmma", "e4m3", 64),
+                        ("h100.mma", "bf16", None), ("v100.mma", "fp16", None),
+                        ("h100.mma", "tf32", None)]),
+       st.integers(1, 200), st.integers(0, 2**32 - 1), st.booleans())
+def test_fused_chain_error_within_the_bound(spec, K, seed, same_sign):
+    name, fmt, promote = spec
+    kw = dict(promote_every_k=promote) if name == "h100.wgmma" else {}
+    acc = ro.hw.preset(name, a_fmt=fmt, **kw)
+    rng = np.random.default_rng(seed)
+    a = ro.quantize(rng.uniform(0.5, 2, (2, K)), fmt).astype(np.float64)
+    b = ro.quantize(rng.uniform(0.5, 2, (K, 3)), fmt).astype(np.float64)
+    if not same_sign:
+        a *= rng.choice([-1.0, 1.0], a.shape)
+    got = ro.matmul(a, b, acc)
+    bound = bounds.fused_matmul_bound(a, b, acc.fused, acc.promote_every)
+    for i in range(2):
+        for j in range(3):
+            exact = sum((Fraction(float(a[i, k])) * Fraction(float(b[k, j])) for k in range(K)),
+                        Fraction(0))
+            assert abs(Fraction(float(got[i, j])) - exact) <= Fraction(float(bound[i, j]))

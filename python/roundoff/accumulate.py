@@ -455,9 +455,12 @@ def _epilogue(v: np.ndarray, scale_a: Any, scale_b: Any, out_fmt: Optional[Forma
     dst = format(out_fmt)
     mode = acc.out_rounding if out_rounding is None else rounding_mode(out_rounding)
     v32 = v.astype(np.float32, copy=False) if str(dst) == "float32" else None
-    if v32 is not None and np.array_equal(v32, v, equal_nan=True):
+    if v32 is not None and (v.dtype == np.float32 or np.array_equal(v32, v, equal_nan=True)):
         # float32 values into float32: exact; only NaNs change, to the canonical NaN.
-        c = np.where(np.isnan(v32), np.uint32(dst.nan_code), v32.view(np.uint32))
+        c = v32.view(np.uint32)
+        nan = np.isnan(v32)
+        if nan.any():
+            c = np.where(nan, np.uint32(dst.nan_code), c)
     else:
         c = encode(v, dst, mode, saturate=acc.saturate)
     if acc.out_nan is not None and dst.has_nan:

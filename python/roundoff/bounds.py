@@ -29,7 +29,7 @@ from ._rounding import rounding_mode
 from .orders import Order, sequential
 
 __all__ = ["unit_roundoff", "gamma", "depths", "sum_bound", "dot_bound", "matmul_bound",
-           "stochastic_sum_bound", "stochastic_failure_probability"]
+           "fused_matmul_bound", "stochastic_sum_bound", "stochastic_failure_probability"]
 
 
 def unit_roundoff(fmt: FormatLike, rounding: str = "nearest_even") -> float:
@@ -124,3 +124,28 @@ def stochastic_failure_probability(n: int, fmt: FormatLike, lam: float = 6.0) ->
     ``2 n exp(-lam^2 (1 - e)^2 / 2)`` (Azuma-Hoeffding on the n rounding errors)."""
     e = 2.0 ** (1 - format(fmt).precision)
     return float(min(1.0, 2 * n * math.exp(-lam * lam * (1 - e) ** 2 / 2)))
+
+
+def fused_matmul_bound(a: Any, b: Any, fused: Any, promote_every: Optional[int] = None,
+                       acc_fmt: FormatLike = "float32") -> np.ndarray:
+    """Elementwise bound on |C - AB| for a chain of fused multi-term adder steps
+    (:class:`~roundoff.FusedAdder`): a step's terms (its products and the accumulator) are each
+    truncated below ``2^(emax - F)`` with ``2^emax`` at most the largest term, and the sum is
+    rounded once, so a step errs by at most ``u_step * (sum of its |terms|)`` with
+    ``u_step = (L + 1) 2^-F + 2^(1-p)`` (p: the step format's precision; directed rounding).
+    A term passes through at most d steps (and promotions into ``acc_fmt``), so the bound is
+    ``gamma(d, u_step) |A||B|``: first-order in nature and loose, but a guarantee (barring
+    underflow and overflow)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    K = a.shape[-1]
+    L = fused.terms
+    u_step = (L + 1) * 2.0 ** -fused.frac_bits + 2.0 ** (1 - format(fused.out_fmt).precision)
+    steps = -(-K // L)
+    if promote_every:
+        per_group = promote_every // L
+        depth = per_group + -(-K // promote_every)
+        u_step = max(u_step, unit_roundoff(acc_fmt))
+    else:
+        depth = steps
+    return gamma(depth, u_step) * (np.abs(a) @ np.abs(b))

@@ -61,7 +61,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p_cast.add_argument("format")
     p_cast.add_argument("--rounding", default=None, help="one mode (default: all modes)")
     p_cast.add_argument("--saturate", action="store_true")
-    sub.add_parser("demo", help="a short demonstration of formats, casts and stochastic rounding")
+    sub.add_parser("demo", help="the main job: an emulated H100 FP8 GEMM, captured H100 vectors "
+                   "replayed, then formats, casts and stochastic rounding")
     args = parser.parse_args(argv)
     try:
         if args.command == "formats":

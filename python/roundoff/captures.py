@@ -1,0 +1,79 @@
+"""Vectors captured on real GPUs (tools/capture_h100.py): load them and replay them through the
+hardware presets, bit for bit.
+
+A capture file is a NumPy ``.npz``: ``cases`` (JSON: one dict per case with ``name``,
+``family``, ``in_dtype_a``, ``in_dtype_b``, ``out_dtype``, ``params``, ...) and, per case,
+``<name>__a``, ``<name>__b``, ``<name>__out`` (raw codes; ``__scale_a``/``__scale_b`` for
+scaled products). The full H100 set is in the repository's tests/data/h100 (its README gives
+the schema); a small sample ships with the package (:data:`SAMPLE`).
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any, Iterator, List, NamedTuple, Tuple, Union
+
+import ml_dtypes
+import numpy as np
+
+from . import hw
+from .accumulate import Accumulator, matmul
+
+__all__ = ["SAMPLE", "Replay", "cases", "preset_for", "replay"]
+
+SAMPLE = pathlib.Path(__file__).parent / "data" / "h100_sample.npz"
+"""Four H100 cases: FP8 ``torch._scaled_mm`` with and without fast accumulation (K = 1024),
+a bf16 ``torch.mm`` with bf16 output, and a Triton FP8 ``tl.dot`` on an mma.sync tile."""
+
+_VIEW = {"float8_e4m3fn": ml_dtypes.float8_e4m3fn, "float8_e5m2": ml_dtypes.float8_e5m2,
+         "bfloat16": ml_dtypes.bfloat16, "float16": np.float16, "tfloat32": np.float32,
+         "float32": np.float32}
+
+
+class Replay(NamedTuple):
+    """One replayed case: its name, how many output elements match the GPU's bits, and how
+    many there are."""
+
+    name: str
+    matched: int
+    total: int
+
+
+def preset_for(case: dict) -> Accumulator:
+    """The preset of the kernel a case was captured from, with the case's parameters."""
+    p, fa, fb, out = case["params"], case["in_dtype_a"], case["in_dtype_b"], case["out_dtype"]
+    if case["family"] == "matmul":
+        return hw.preset("h100.cublas_gemm", a_fmt=fa, out_fmt=out)
+    if case["family"] == "scaled_mm":
+        return hw.preset("h100.cublas_scaled_mm", a_fmt=fa, b_fmt=fb,
+                         fast_accum=p["use_fast_accum"], out_fmt=out)
+    if case["family"] == "triton_dot":
+        return hw.preset("h100.triton_dot", a_fmt=fa, b_fmt=fb, block_m=p["BLOCK_M"],
+                         max_num_imprecise_acc=p["max_num_imprecise_acc"], out_fmt=out)
+    raise ValueError(f"case {case.get('name')!r}: unknown family {case.get('family')!r}")
+
+
+def cases(path: Union[str, pathlib.Path]) -> Iterator[Tuple[dict, dict]]:
+    """(case, arrays) for every case of a capture file; arrays holds ``a``, ``b`` (as the GPU
+    held them: FP8/bf16/fp16 as ml_dtypes/NumPy values, tf32 operands as float32), ``out``
+    (raw codes) and, for scaled products, ``scale_a``, ``scale_b`` (float32)."""
+    z = np.load(path)
+    for case in json.loads(str(z["cases"])):
+        n = case["name"]
+        arrays: dict = {x: z[f"{n}__{x}"].view(_VIEW[case[f"in_dtype_{x}"]]) for x in "ab"}
+        arrays["out"] = z[f"{n}__out"]
+        for s in ("scale_a", "scale_b"):
+            if f"{n}__{s}" in z:
+                arrays[s] = z[f"{n}__{s}"].view(np.float32)
+        yield case, arrays
+
+
+def replay(path: Union[str, pathlib.Path] = SAMPLE) -> List[Replay]:
+    """Every case of a capture file through its preset: how many output codes match."""
+    out = []
+    for case, arr in cases(path):
+        kw: Any = {s: arr[s] for s in ("scale_a", "scale_b") if s in arr}
+        got = matmul(arr["a"], arr["b"], preset_for(case), codes=True, **kw)
+        out.append(Replay(case["name"], int(np.sum(got == arr["out"])), int(arr["out"].size)))
+    return out
