@@ -22,7 +22,7 @@ the FP8 preset >= 0.5 G/s, two threads >= 1.8x one; extra memory O(M N).
 
 Usage::
 
-    python bench/bench_matmul.py [--size 512] [--repeat 3] [--out bench/RESULTS.md]
+    python bench/bench_matmul.py [--size 512] [--repeat 7] [--out bench/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def table(rows: List[dict]) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--size", type=int, default=512)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--loop-rows", type=int, default=32,
                    help="rows of the slow Python-level methods (their rate is per MAC)")

@@ -312,3 +312,20 @@ def test_fast_paths_equal_the_general_engine(case, with_c, specials, monkeypatch
         bad = np.argwhere(fast != slow)
         assert bad.size == 0, ((M, K, N), [(tuple(i), int(fast[tuple(i)]), int(slow[tuple(i)]))
                                            for i in bad[:3]])
+
+
+@pytest.mark.parametrize("case", [0, 2, 7, 8])
+def test_fast_paths_same_bits_on_any_thread_count(case):
+    acc, fmt, spread = FAST_CASES[case]
+    rng = np.random.default_rng(case)
+    a = _inputs_with_specials(rng, (9, 100), fmt, spread, False)
+    b = _inputs_with_specials(rng, (100, 13), fmt, spread, False)
+    before = ro.get_num_threads()
+    try:
+        outs = []
+        for t in (1, 2):
+            ro.set_num_threads(t)
+            outs.append(ro.matmul(a, b, acc, codes=True))
+    finally:
+        ro.set_num_threads(before)
+    assert np.array_equal(outs[0], outs[1])

@@ -256,6 +256,18 @@ ROUNDOFF_INLINE D4 round4(D4 v, const FormatInfo& T, const Specials& S, const Sp
   return (D4)round_to_code<Rounding::nearest_even, L4>(y, kFloat64, P, S64, L4::u(0));
 }
 
+// round(x + y) to nearest in T for doubles x, y, four at a time: exactly added, rounded once.
+ROUNDOFF_INLINE D4 add_round4(D4 x, D4 y, const FormatInfo& T, const Specials& S,
+                              const Specials& S64) {
+  const Policy P{false, false, 32};
+  const bool norm = needs_normalized(kFloat64, T);
+  const Exact<L4> sum = exact_add<L4>(unpack<L4>((L4::U)x, kFloat64, false, norm),
+                                      unpack<L4>((L4::U)y, kFloat64, false, norm), false);
+  const L4::U code = round_to_code<Rounding::nearest_even, L4>(sum, T, P, S, L4::u(0));
+  const Exact<L4> back = unpack<L4>(code, T, false, needs_normalized(T, kFloat64));
+  return (D4)round_to_code<Rounding::nearest_even, L4>(back, kFloat64, P, S64, L4::u(0));
+}
+
 template <Rounding M>
 void fused_step4(const double* a_row, const int32_t* ea_row, const double* b, const int32_t* eb,
                  int64_t N, int64_t j, int64_t k0, int64_t k1, D4& c, const FusedRequest& q,
@@ -267,21 +279,31 @@ void fused_step4(const double* a_row, const int32_t* ea_row, const double* b, co
   const D4 c_binade = __builtin_convertvector((((M4)c >> 52) & 0x7FF) - 1023, D4);
   const D4 step_emin = D4{} + double(q.step_fmt.emin);
   D4 emax = (c == 0) | ~(c_mag < inf) ? e_zero : (c_binade > step_emin ? c_binade : step_emin);
-  M4 nan = c != c, pos_inf = c == inf, neg_inf = c == -inf;
+  M4 nonfinite = ~(c_mag < inf);
   for (int64_t k = k0; k < k1; ++k) {
     D4 bv;
     I4 ebv;
     std::memcpy(&bv, b + k * N + j, sizeof bv);
     std::memcpy(&ebv, eb + k * N + j, sizeof ebv);
     const D4 p = a_row[k] * bv;  // exact: float32 values
-    const D4 mag = (D4)((M4)p & abs_mask);
-    const M4 zero = (p == 0) | ~(mag < inf);  // zero, Inf or NaN: e_zero
+    const M4 finite = (D4)((M4)p & abs_mask) < inf;
+    const M4 zero = (p == 0) | ~finite;  // zero, Inf or NaN: e_zero
     const D4 e = zero ? e_zero : D4(__builtin_convertvector(ebv, D4) + double(ea_row[k]));
     emax = emax > e ? emax : e;
-    nan |= p != p;
-    pos_inf |= p == inf;
-    neg_inf |= p == -inf;
+    nonfinite |= ~finite;
     prods[k - k0] = p;
+  }
+  // Which non-finite terms there were, only when there were any.
+  M4 nan = c != c, pos_inf = c == inf, neg_inf = c == -inf;
+  bool any = false;
+  for (int l = 0; l < 4; ++l) any |= nonfinite[l] != 0;
+  if (any) {
+    for (int64_t k = k0; k < k1; ++k) {
+      const D4 p = prods[k - k0];
+      nan |= p != p;
+      pos_inf |= p == inf;
+      neg_inf |= p == -inf;
+    }
   }
   const D4 frac = D4{} + double(q.frac_bits);
   const D4 scale = exp2i(frac - emax);
@@ -324,7 +346,7 @@ void fused_rows(const double* a, const int32_t* ea, const double* b, const int32
           fused_step4<M>(a + i * K, ea + i * K, b, eb, N, j, k0, k1, part, q, S, S64,
                          prods4.data());
           if (q.promote_every && (k1 % q.promote_every == 0 || k1 >= K)) {
-            for (int l = 0; l < 4; ++l) main[l] = add_round(main[l], part[l], q.acc_fmt, SA);
+            main = add_round4(main, part, q.acc_fmt, SA, S64);
             part = D4{};
           }
         }

@@ -37,13 +37,17 @@ from . import _core
 from . import orders as _orders
 from ._arith import _elementwise
 from ._casts import ArrayLike, decode, encode
-from ._formats import Format, FormatLike, float32, format
+from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, format
 from ._rounding import MODES, rounding_mode
 
 __all__ = ["Accumulator", "FusedAdder", "sum", "dot", "matmul"]
 
 _GOLDEN = 0x9E3779B97F4A7C15  # step keys for stochastic rounding: seed + step * golden mod 2^64
 _SCALE_ORDERS = ("acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt")
+# Formats whose every value is a float32 value (inputs in them need no check).
+_FLOAT32_SUBSETS = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+                    "bfloat16", "float16", "float32", "float6_e2m3fn", "float6_e3m2fn",
+                    "float4_e2m1fn", "float8_e8m0fnu")
 
 
 @dataclass(frozen=True)
@@ -221,12 +225,17 @@ class Accumulator:
         keep = np.uint32((0xFFFFFFFF << (23 - fmt.man_bits)) & 0xFFFFFFFF)
         return (x32.view(np.uint32) & keep).view(np.float32).astype(np.float64)
 
-    def _inputs(self, a: np.ndarray, b: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        if self.a_fmt is not None:
+    def _inputs(self, a: np.ndarray, b: np.ndarray, a_in: Optional[Format] = None,
+                b_in: Optional[Format] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """The inputs quantized into a_fmt/b_fmt (skipped when they come in that format:
+        a_in, b_in), checked to be float32 values."""
+        if self.a_fmt is not None and a_in != self.a_fmt:
             a = self._quantize_input(a, self.a_fmt, -1)
-        if self.b_fmt is not None:
+        if self.b_fmt is not None and b_in != self.b_fmt:
             b = self._quantize_input(b, self.b_fmt, -2)
-        for name, x in (("a", a), ("b", b)):
+        for name, x, fmt in (("a", a, self.a_fmt or a_in), ("b", b, self.b_fmt or b_in)):
+            if fmt is not None and str(fmt) in _FLOAT32_SUBSETS:
+                continue  # every value of its format is a float32 value
             with np.errstate(over="ignore", invalid="ignore"):
                 same = np.array_equal(x.astype(np.float32), x, equal_nan=True)
             if not same:
@@ -526,6 +535,9 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
         _core.matmul_f32_fma(np.ascontiguousarray(a), np.ascontiguousarray(b), None, out)
         return _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, out.shape, codes,
                          dtype)
+    a_in, b_in = (DTYPE_FORMATS.get(getattr(x, "dtype", None)) for x in (a, b))
+    if acc.input_rounding == "truncate_bits":
+        a_in = b_in = None  # truncation clears bits even of values in the format
     av = _values(_truncated(a, acc, acc.a_fmt), "a")
     bv = _values(_truncated(b, acc, acc.b_fmt), "b")
     if av.ndim < 2 or bv.ndim < 2:
@@ -547,7 +559,7 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
     bv = np.broadcast_to(bv, batch + bv.shape[-2:])
     out = np.empty(shape)
     for idx in np.ndindex(*batch):
-        ai, bi = acc._inputs(av[idx], bv[idx])
+        ai, bi = acc._inputs(av[idx], bv[idx], a_in, b_in)
         out[idx] = _accumulate(acc, ai, bi, None if cv is None else cv[idx])
     return _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, shape, codes, dtype)
 
