@@ -141,3 +141,21 @@ def test_overflow_carry_past_the_lane_sign(mode):
     rb = dict(rbits=np.full(9, 2**20 - 1, np.uint32), sr_bits=20) if rb else {}
     got = ro.fma(a, b, c, "float32", mode, codes=True, **rb)
     assert np.all(got == 0x7F800000), got
+
+
+def test_stochastic_sum_reads_bits_beyond_the_lane():
+    # BF16 sums run in 32-bit lanes, which hold 22 bits below the quantum of 1.0; R = 32 random
+    # bits need ten more, kept exactly from the far operand (Exact::tail).
+    # 1 + 2^-30: D = 2^-23 ulp, floor(D 2^32) = 512, so up iff r >= 2^32 - 512.
+    # 1 - 2^-30: from 1 - 2^-8 (ulp 2^-8), D = 1 - 2^-22, floor(D 2^32) = 2^32 - 1024, up
+    # (to 1.0) iff r >= 1024.
+    bf16 = ro.format("bf16")
+    one = np.full(6, ro.encode(1.0, bf16))
+    tiny = np.full(6, ro.encode(2.0**-30, bf16))
+    r = np.array([0, 511, 2**32 - 513, 2**32 - 512, 2**32 - 1, 1023], np.uint32)
+    up = ro.ops.add(one, tiny, bf16, "stochastic", rbits=r)
+    assert ro.decode(up, bf16, np.float64).tolist() == [1.0] * 3 + [1.0 + 2.0**-7] * 2 + [1.0]
+    r = np.array([0, 1023, 1024, 2**32 - 1, 5000, 1], np.uint32)
+    down = ro.ops.sub(one, tiny, bf16, "stochastic", rbits=r)
+    lo = 1.0 - 2.0**-8
+    assert ro.decode(down, bf16, np.float64).tolist() == [lo, lo, 1.0, 1.0, 1.0, lo]

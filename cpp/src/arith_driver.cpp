@@ -14,7 +14,7 @@ namespace {
 
 // The lanes a request runs in. Add, sub, mul and FMA of narrow operands stay exact in one lane
 // (lane_operand_bits): SIMD vectors of 32-bit lanes (FP8, BF16, FP16 operands and results) or
-// of 64-bit lanes (float32 operands, wide results, stochastic rounding with many random bits).
+// of 64-bit lanes (float32 operands, wide results).
 // Everything else (div, sqrt, wider operands) runs one element at a time in 64-bit lanes.
 using Vector32 = Lanes<uint32_t, 8>;
 using Vector64 = Lanes<uint64_t, 4>;
@@ -26,9 +26,8 @@ bool operands_fit(const ArithRequest& req) {
     if (ops[i]->f.man_bits + 1 > lane_operand_bits<L>) return false;
     if (L::W == 32 && !fits_32bit_lanes(*ops[i], req.to)) return false;
   }
-  // Sums may carry a sticky bit: stochastic rounding reads R bits of sig below the quantum.
-  return req.mode != Rounding::stochastic ||
-         req.to.f.man_bits + req.policy.sr_bits <= sig_top<L> - 1;
+  // Stochastic rounding reads R bits below the quantum: sig's, then the tail exact sums keep.
+  return req.to.f.man_bits + req.policy.sr_bits <= sig_top<L> - 1 + L::W;
 }
 
 // Tiles of the flat index across threads. With constant facts K (every operand and the result

@@ -95,7 +95,10 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_div(const Exact<L>& a, const Exact<L>
 
 // a + b, exactly up to a sticky bit. An exact zero sum of nonzero terms is -0 when rounding
 // down and +0 otherwise (IEEE 754 §6.3); so is +0 + -0.
-template <class L>
+//
+// KeepTail: also keep the W bits below the result's last bit exactly (Exact::tail), for
+// stochastic rounding with more random bits than the lane holds below the quantum.
+template <class L, bool KeepTail = false>
 ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>& b,
                                                bool round_down) {
   using U = typename L::U;
@@ -127,9 +130,28 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_add(const Exact<L>& a, const Exact<L>
   const S lead = L::msb_index(raw | L::u(1));
   // Leading bit at P + 1 (a carry): shift right one, the dropped bit joins sticky.
   const auto carry = lead > L::s(P);
-  r.sig = carry ? U(raw >> L::u(1)) : U(raw << L::to_u(L::s(P) - lead));
+  const U up = L::to_u(lane_max(L::s(P) - lead, L::s(0)));  // the normalising left shift
+  r.sig = carry ? U(raw >> L::u(1)) : U(raw << up);
   r.sticky = lost | (carry & ((raw & L::u(1)) != L::u(0)));
   r.msb = big_msb + lead - L::s(P);
+  if constexpr (KeepTail) {
+    // The bits of small below big's last bit, the first W of them exactly (small's bits sit
+    // at most W + d below, so a shift by the true distance finds them); a difference takes
+    // their complement, the borrow already in diff.
+    const U far = L::to_u(lane_min(big_msb - (a_big ? b_msb : a_msb), L::s(2 * L::W)));
+    const U out_w = d >= L::u(L::W) ? U(far >= L::u(2 * L::W) ? L::u(0)
+                                            : U(small >> (far - L::u(L::W))))
+                                    : U(d == L::u(0) ? L::u(0) : U(small << (L::u(L::W) - d)));
+    const U beyond_mask = far > L::u(L::W) ? low_bits<L>(far - L::u(L::W)) : L::u(0);
+    const auto beyond = (small & beyond_mask) != L::u(0);
+    const U tail = same_sign ? out_w : U(L::u(0) - out_w - L::bit(beyond & lost));
+    // Through the normalising shift: right one on a carry, else left by `up` (at most one
+    // when bits were lost; a tail is zero otherwise).
+    const U tail_in = up == L::u(0) ? L::u(0) : U(tail >> (L::u(L::W) - up));
+    r.sig = carry ? r.sig : U(r.sig | tail_in);
+    r.tail = carry ? U((tail >> L::u(1)) | ((raw & L::u(1)) << L::u(L::W - 1)))
+                   : U(up >= L::u(L::W) ? L::u(0) : U(tail << up));
+  }
   // An exact zero: from like signs only +0 + +0 or -0 + -0, keeping the sign; from unlike
   // signs +0, or -0 when rounding down (IEEE 754 §6.3).
   const auto zero_neg = same_sign ? a.neg : L::mask(round_down);
@@ -178,12 +200,12 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_sqrt(const Exact<L>& a) {
 // a * b + c, rounded once by the caller, for operands of at most Q significant bits. With
 // Q <= lane_operand_bits<L> the exact product fits a lane and the sum is exact_add's; otherwise
 // the exact product and sum are formed in 128-bit lanes.
-template <class L, int Q = 53>
+template <class L, int Q = 53, bool KeepTail = false>
 ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_fma(const Exact<L>& a, const Exact<L>& b,
                                                const Exact<L>& c, bool round_down) {
   constexpr int P = sig_top<L>;
   if constexpr (Q <= lane_operand_bits<L>) {
-    return exact_add<L>(exact_mul<L, Q>(a, b), c, round_down);
+    return exact_add<L, KeepTail>(exact_mul<L, Q>(a, b), c, round_down);
   } else {
     using L2 = Lanes<unsigned __int128, 1>;
     using U2 = typename L2::U;

@@ -52,10 +52,11 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U arith_lanes(typename L::U ca, typename
   } else if constexpr (Op == ArithOp::div) {
     z = exact_div<L>(x, y);
   } else if constexpr (Op == ArithOp::fma) {
-    z = exact_fma<L, Q>(x, y, unpack_operand(cc, k.c), M == Rounding::down);
+    z = exact_fma<L, Q, M == Rounding::stochastic>(x, y, unpack_operand(cc, k.c),
+                                                    M == Rounding::down);
   } else {
     if constexpr (Op == ArithOp::sub) y.neg = !y.neg;
-    z = exact_add<L>(x, y, M == Rounding::down);
+    z = exact_add<L, M == Rounding::stochastic>(x, y, M == Rounding::down);
   }
   return round_to_code<M, L>(z, k.to, k.policy, S, r);
 }

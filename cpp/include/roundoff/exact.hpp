@@ -15,6 +15,9 @@ namespace roundoff {
 // unnormalised (sig < 2^P, value < 2^msb) when msb < the target's emin, or msb = emin and the
 // target has subnormals: there the quantum does not depend on the exact binade.
 // is_nan wins over is_inf and is_zero; sig/msb mean something only when none is set.
+// tail: the W bits just below sig's last bit, exactly, where a producer keeps them (sums for
+// stochastic rounding); sticky then says whether anything is nonzero below sig (tail
+// included). Producers that do not keep them leave 0.
 template <class L>
 struct Exact {
   typename L::U sig;
@@ -24,6 +27,7 @@ struct Exact {
   typename L::M is_nan;
   typename L::M is_inf;
   typename L::M is_zero;
+  typename L::U tail = L::u(0);
 };
 
 template <class L>

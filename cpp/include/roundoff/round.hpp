@@ -37,8 +37,9 @@ struct Policy {
 // magnitude, as in ml_dtypes and LLVM APFloat.
 //
 // Stochastic rounding goes away from zero iff r + floor(D * 2^R) >= 2^R, D the discarded fraction.
-// It reads the discarded bits from sig, so a caller that sets sticky keeps at least R bits of x
-// below the quantum in sig (sticky bits below those do not enter floor(D * 2^R)).
+// It reads the discarded bits from sig and then from x.tail, so a caller that sets sticky keeps
+// at least R bits of x below the quantum in sig and tail (sticky bits below those do not enter
+// floor(D * 2^R)).
 template <Rounding M, class L>
 ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_magnitude(const Exact<L>& x, const FormatInfo& T,
                                                  const Policy& P, typename L::U rbits) {
@@ -82,7 +83,10 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_magnitude(const Exact<L>& x, con
     const int R = P.sr_bits;
     const U mask_r = L::u(~uint64_t{0} >> (64 - R));
     const U deep = x.sig >> L::to_u(lane_min(lane_max(s_exact - L::s(R), L::s(0)), L::s(W - 1)));
-    const U shallow = (x.sig & below_q) << L::to_u(lane_max(L::s(R) - s_exact, L::s(0)));
+    // s < R: the s bits below the quantum, then R - s bits of the tail (exact sums keep it).
+    const U up = L::to_u(lane_max(L::s(R) - s_exact, L::s(0)));
+    const U from_tail = up == L::u(0) ? L::u(0) : U(x.tail >> (L::u(W) - up));
+    const U shallow = ((x.sig & below_q) << up) | from_tail;
     const U top_r = s_exact >= L::s(R) ? U(deep & mask_r) : shallow;
     rounded = t + L::bit(rbits > mask_r - top_r);  // r + top_r >= 2^R, without overflow
   }
