@@ -329,3 +329,19 @@ def test_fast_paths_same_bits_on_any_thread_count(case):
     finally:
         ro.set_num_threads(before)
     assert np.array_equal(outs[0], outs[1])
+
+
+def test_narrow_chain_wide_rows_use_every_column_block():
+    # The bf16 kernel interleaves 32 columns; widths around that exercise both loops.
+    rng = np.random.default_rng(4)
+    acc = ro.Accumulator("bf16", a_fmt="bf16", b_fmt="bf16")
+    for N in (31, 32, 33, 70):
+        a = ro.quantize(rng.standard_normal((3, 40)), "bf16").astype(np.float64)
+        b = ro.quantize(rng.standard_normal((40, N)), "bf16").astype(np.float64)
+        fast = ro.matmul(a, b, acc, codes=True)
+        ro.accumulate._NATIVE = False
+        try:
+            slow = ro.matmul(a, b, acc, codes=True)
+        finally:
+            ro.accumulate._NATIVE = True
+        assert np.array_equal(fast, slow), N

@@ -48,27 +48,26 @@ void narrow_acc(const py::array& a, const py::array& b, const py::object& c, py:
   matmul_narrow_acc(pa, pb, pc, po, M, K, N, acc, threads);
 }
 
-void fused(const py::array& a, const py::array& ea, const py::array& b, const py::array& eb,
-           const py::object& c, py::array& out, int terms, int frac_bits, int e_zero,
+void fused(const py::array& a, const py::array& b, const py::object& c, py::array& out,
+           int a_emin, int b_emin, int terms, int frac_bits, int e_zero,
            const py::tuple& step_facts, int step_mode, long long promote_every,
            const py::tuple& acc_facts) {
   const py::ssize_t M = a.shape(0), K = a.ndim() == 2 ? a.shape(1) : 0, N = out.shape(1);
   const double* pa = data_of<double>(a, M, K, "a");
-  const int32_t* pea = data_of<int32_t>(ea, M, K, "ea");
   const double* pb = data_of<double>(b, K, N, "b");
-  const int32_t* peb = data_of<int32_t>(eb, K, N, "eb");
   const double* pc = c.is_none() ? nullptr : data_of<double>(c.cast<py::array>(), M, N, "c");
   if (!out.writeable()) throw std::invalid_argument("out must be writeable");
   double* po = const_cast<double*>(data_of<double>(out, M, N, "out"));
   check_mode_and_sr_bits(step_mode, 32);
   if (terms < 1 || frac_bits < 0 || frac_bits > 45 || promote_every < 0)
     throw std::invalid_argument("terms, frac_bits or promote_every out of range");
-  const FusedRequest req{terms, frac_bits, e_zero, make_info(format_from_facts(step_facts)),
+  const FusedRequest req{a_emin, b_emin, terms, frac_bits, e_zero,
+                         make_info(format_from_facts(step_facts)),
                          static_cast<Rounding>(step_mode), promote_every,
                          make_info(format_from_facts(acc_facts))};
   const int threads = thread_count();
   py::gil_scoped_release release;
-  matmul_fused(pa, pea, pb, peb, pc, po, M, K, N, req, threads);
+  matmul_fused(pa, pb, pc, po, M, K, N, req, threads);
 }
 
 }  // namespace
@@ -79,8 +78,8 @@ void bind_matmul(py::module_& m) {
   m.def("matmul_narrow_acc", &narrow_acc, py::arg("a"), py::arg("b"), py::arg("c"),
         py::arg("out"), py::arg("acc_facts"),
         "out = the chain acc <- round(a[i,k] b[k,j] + acc) over ascending k, acc bf16/fp16.");
-  m.def("matmul_fused", &fused, py::arg("a"), py::arg("ea"), py::arg("b"), py::arg("eb"),
-        py::arg("c"), py::arg("out"), py::arg("terms"), py::arg("frac_bits"),
+  m.def("matmul_fused", &fused, py::arg("a"), py::arg("b"), py::arg("c"), py::arg("out"),
+        py::arg("a_emin"), py::arg("b_emin"), py::arg("terms"), py::arg("frac_bits"),
         py::arg("e_zero"), py::arg("step_facts"), py::arg("step_mode"),
         py::arg("promote_every"), py::arg("acc_facts"),
         "out = the fused multi-term adder chained over K (tensor-core model).");

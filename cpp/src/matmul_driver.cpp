@@ -126,16 +126,20 @@ void narrow_rows(const float* a, const float* b, const float* c, float* out, int
           s = add_round_odd<T, L1f>(a[i * K] * b[j], a[i * K + 1] * b[N + j], S);
         out[i * N + j] = s;
       }
-      const int64_t whole = N - N % 8;
-      for (int64_t j = 0; j < whole; j += 8) {
-        L8::F acc;
-        std::memcpy(&acc, out + i * N + j, sizeof acc);
+      // V independent vectors per k: each step's chain is long (latency-bound), so several
+      // columns' chains interleave.
+      constexpr int V = 4;
+      const int64_t whole = N - N % (8 * V);
+      for (int64_t j = 0; j < whole; j += 8 * V) {
+        L8::F acc[V];
+        std::memcpy(acc, out + i * N + j, sizeof acc);
         for (int64_t k = k0; k < K; ++k) {
-          L8::F bv;
-          std::memcpy(&bv, b + k * N + j, sizeof bv);
-          acc = add_round_odd<T, L8>(a[i * K + k] * bv, acc, S);
+          L8::F bv[V];
+          std::memcpy(bv, b + k * N + j, sizeof bv);
+          const float x = a[i * K + k];
+          for (int v = 0; v < V; ++v) acc[v] = add_round_odd<T, L8>(x * bv[v], acc[v], S);
         }
-        std::memcpy(out + i * N + j, &acc, sizeof acc);
+        std::memcpy(out + i * N + j, acc, sizeof acc);
       }
       for (int64_t j = whole; j < N; ++j) {
         float acc = out[i * N + j];
@@ -321,21 +325,32 @@ void fused_step4(const double* a_row, const int32_t* ea_row, const double* b, co
   c = nan | (pos_inf & neg_inf) ? D4{} + std::numeric_limits<double>::quiet_NaN() : r;
 }
 
+// The exponent the adder reads for an input value of a format with this emin (subnormals at
+// emin; zeros and non-finite values are never read).
+int32_t input_exponent(double x, int emin) {
+  return x == 0 || !std::isfinite(x) ? 0 : std::max(std::ilogb(x), emin);
+}
+
 template <Rounding M>
-void fused_rows(const double* a, const int32_t* ea, const double* b, const int32_t* eb,
-                const double* c, double* out, int64_t M_, int64_t K, int64_t N,
-                const FusedRequest& q, int threads) {
+void fused_rows(const double* a, const double* b, const double* c, double* out, int64_t M_,
+                int64_t K, int64_t N, const FusedRequest& q, int threads) {
   const Specials S = specials<M>(q.step_fmt, Policy{false, false, 32});
   const Specials SA = specials<Rounding::nearest_even>(q.acc_fmt, Policy{false, false, 32});
   const Specials S64 = specials<Rounding::nearest_even>(kFloat64, Policy{false, false, 32});
+  std::vector<int32_t> eb(static_cast<size_t>(K * N));
   const int nthreads = M_ >= 2 ? std::max(1, threads) : 1;
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
   {
     const IeeeFloatMode ieee;
+#pragma omp for schedule(static)
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t j = 0; j < N; ++j) eb[k * N + j] = input_exponent(b[k * N + j], q.b_emin);
+    std::vector<int32_t> ea(static_cast<size_t>(K));
     std::vector<double> prods(size_t(q.terms));
     std::vector<D4> prods4(size_t(q.terms));
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < M_; ++i) {
+      for (int64_t k = 0; k < K; ++k) ea[k] = input_exponent(a[i * K + k], q.a_emin);
       const int64_t whole = N - N % 4;
       for (int64_t j = 0; j < whole; j += 4) {
         D4 main = D4{};
@@ -343,7 +358,7 @@ void fused_rows(const double* a, const int32_t* ea, const double* b, const int32
         D4 part = q.promote_every ? D4{} : main;
         for (int64_t k0 = 0; k0 < K; k0 += q.terms) {
           const int64_t k1 = std::min(K, k0 + q.terms);
-          fused_step4<M>(a + i * K, ea + i * K, b, eb, N, j, k0, k1, part, q, S, S64,
+          fused_step4<M>(a + i * K, ea.data(), b, eb.data(), N, j, k0, k1, part, q, S, S64,
                          prods4.data());
           if (q.promote_every && (k1 % q.promote_every == 0 || k1 >= K)) {
             main = add_round4(main, part, q.acc_fmt, SA, S64);
@@ -357,7 +372,7 @@ void fused_rows(const double* a, const int32_t* ea, const double* b, const int32
         double main = c0, part = q.promote_every ? 0.0 : c0;
         for (int64_t k0 = 0; k0 < K; k0 += q.terms) {
           const int64_t k1 = std::min(K, k0 + q.terms);
-          part = fused_step<M>(a + i * K, ea + i * K, b, eb, N, j, k0, k1, part, q, S,
+          part = fused_step<M>(a + i * K, ea.data(), b, eb.data(), N, j, k0, k1, part, q, S,
                                prods.data());
           if (q.promote_every && (k1 % q.promote_every == 0 || k1 >= K)) {
             main = add_round(main, part, q.acc_fmt, SA);
@@ -421,12 +436,11 @@ void matmul_narrow_acc(const float* a, const float* b, const float* c, float* ou
   throw std::invalid_argument("narrow accumulators: bfloat16 or float16");
 }
 
-void matmul_fused(const double* a, const int32_t* ea, const double* b, const int32_t* eb,
-                  const double* c, double* out, int64_t M, int64_t K, int64_t N,
-                  const FusedRequest& req, int threads) {
+void matmul_fused(const double* a, const double* b, const double* c, double* out, int64_t M,
+                  int64_t K, int64_t N, const FusedRequest& req, int threads) {
   if (req.terms < 1) throw std::invalid_argument("terms must be positive");
   dispatch_mode(req.step_mode, [&](auto m) {
-    fused_rows<decltype(m)::value>(a, ea, b, eb, c, out, M, K, N, req, threads);
+    fused_rows<decltype(m)::value>(a, b, c, out, M, K, N, req, threads);
     return 0;
   });
 }

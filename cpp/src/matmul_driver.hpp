@@ -26,6 +26,7 @@ void matmul_narrow_acc(const float* a, const float* b, const float* c, float* ou
                        int64_t K, int64_t N, const FormatInfo& acc, int threads);
 
 struct FusedRequest {
+  int a_emin, b_emin;      // the input formats' emin (subnormal inputs are read there)
   int terms;               // L
   int frac_bits;           // F
   int e_zero;              // exponent of zero terms
@@ -36,10 +37,8 @@ struct FusedRequest {
 };
 
 // out (M x N) = the fused chain over K of a (M x K) @ b (K x N) from c (M x N, values of
-// step_fmt; the accumulator when promoting). a, b: values (float32 values as doubles), ea, eb:
-// their exponents as the adder reads them (subnormals at their format's emin; zeros unused).
-void matmul_fused(const double* a, const int32_t* ea, const double* b, const int32_t* eb,
-                  const double* c, double* out, int64_t M, int64_t K, int64_t N,
-                  const FusedRequest& req, int threads);
+// step_fmt; the accumulator when promoting). a, b: values (float32 values as doubles).
+void matmul_fused(const double* a, const double* b, const double* c, double* out, int64_t M,
+                  int64_t K, int64_t N, const FusedRequest& req, int threads);
 
 }  // namespace roundoff

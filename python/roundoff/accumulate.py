@@ -324,10 +324,9 @@ def _fused_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: np.ndarray,
     if _NATIVE and (acc.promote_every is None or acc.rounding == "nearest_even"):
         out = np.empty(c.shape)
         _core.matmul_fused(np.ascontiguousarray(a, np.float64),
-                           np.ascontiguousarray(_exponents(a, acc.a_fmt, 0), np.int32),
                            np.ascontiguousarray(b, np.float64),
-                           np.ascontiguousarray(_exponents(b, acc.b_fmt, 0), np.int32),
-                           np.ascontiguousarray(c, np.float64), out, f.terms, f.frac_bits,
+                           np.ascontiguousarray(c, np.float64), out, acc.a_fmt.emin,
+                           acc.b_fmt.emin, f.terms, f.frac_bits,
                            f.e_zero, f.out_fmt._facts(), MODES.index(f.out_rounding),
                            int(acc.promote_every or 0), acc.fmt._facts())
         return out
