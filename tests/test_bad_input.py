@@ -156,3 +156,33 @@ def test_fuzz_arithmetic_never_crashes(raw, dts, fmt, mode, op, flush, sr_bits, 
     except (ValueError, TypeError):
         return
     assert np.shape(out) == np.broadcast_shapes(*(np.shape(a) for a in args))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    raw=st.lists(st.binary(min_size=0, max_size=64), min_size=3, max_size=3),
+    dts=st.lists(dtypes, min_size=3, max_size=3),
+    shapes=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4)), min_size=3, max_size=3),
+    acc=st.sampled_from([None, ro.Accumulator("bf16", "sr", seed=3),
+                         ro.Accumulator("fp16", order=ro.orders.pairwise()),
+                         ro.hw.preset("h100.wgmma", a_fmt="e4m3", promote_every_k=64),
+                         ro.hw.preset("h100.cublas_gemm"),
+                         ro.Accumulator("bf16", a_fmt="bf16", b_fmt="bf16")]),
+    use_c=st.booleans(),
+)
+def test_fuzz_matmul_never_crashes(raw, dts, shapes, acc, use_c):
+    """Arbitrary bytes as a, b and c of any dtype and small shape, with any accumulator: a
+    result of shape (M, N) or a clear exception."""
+    xs = []
+    for r, dtype, shape in zip(raw, dts, shapes):
+        dt = np.dtype(dtype)
+        x = np.frombuffer(r[: len(r) // dt.itemsize * dt.itemsize], dtype=dt)
+        n = shape[0] * shape[1]
+        xs.append(x[:n].reshape(shape) if x.size >= n else x)
+    a, b, c = xs
+    try:
+        with np.errstate(all="ignore"):
+            out = ro.matmul(a, b, acc, c=c if use_c else None, codes=True)
+    except (ValueError, TypeError):
+        return
+    assert out.shape == (np.shape(a)[0], np.shape(b)[1])

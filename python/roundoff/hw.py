@@ -16,7 +16,7 @@ the tests replay through these presets.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 from ._formats import Format, FormatLike, format
 from .accumulate import Accumulator, FusedAdder
@@ -179,7 +179,3 @@ def preset(name: str, **params: Any) -> Accumulator:
         raise ValueError(f"preset: unknown name {name!r}; known: {', '.join(sorted(PRESETS))}")
     return PRESETS[name](**params)
 
-
-def describe(name: str) -> Tuple[str, str]:
-    """(name, first line of the preset's docstring)."""
-    return name, (PRESETS[name].__doc__ or "").strip().splitlines()[0]
