@@ -30,7 +30,7 @@ import ml_dtypes
 import numpy as np
 
 import roundoff as ro
-from bench_casts import best_of  # the same timing (and load tracking) as the cast benchmark
+from bench_casts import best_of, write_section  # the cast benchmark's timing and RESULTS writer
 
 try:
     import pychop
@@ -125,24 +125,15 @@ def main(argv: Optional[List[str]] = None) -> int:
                        + (argv or sys.argv[1:]))
         versions = f"numpy {np.__version__}, ml_dtypes {ml_dtypes.__version__}, " + (
             f"pychop {getattr(pychop, '__version__', '?')}" if pychop else "pychop not installed")
-        section = "\n".join([
-            BEGIN, "", "## Arithmetic benchmark", "", "Command:", "", "```", cmd, "```", "",
-            f"- Date: {started.isoformat(timespec='seconds')}; {platform.machine()}, "
+        write_section(args.out, BEGIN, END, "Arithmetic benchmark", cmd, [
+            f"Date: {started.isoformat(timespec='seconds')}; {platform.machine()}, "
             f"{os.cpu_count()} logical CPUs; n = {args.n} operand pairs (standard normal x 4 "
             f"in the format, seed {args.seed}); best of {args.repeat} after 1 warm-up",
-            f"- Versions: python {platform.python_version()}, roundoff {ro.__version__}, "
+            f"Versions: python {platform.python_version()}, roundoff {ro.__version__}, "
             f"{versions}",
-            "- roundoff returns codes (`codes=True`); ml_dtypes returns its own arrays; pychop "
+            "roundoff returns codes (`codes=True`); ml_dtypes returns its own arrays; pychop "
             "rounds a float64 result (its rounding of float64 sums is not a single rounding "
-            "in general)", "", text, "", END])
-        old = open(args.out).read() if os.path.exists(args.out) else ""
-        if BEGIN in old and END in old:
-            new = old[:old.index(BEGIN)] + section + old[old.index(END) + len(END):]
-        else:
-            new = old.rstrip("\n") + "\n\n" + section + "\n"
-        with open(args.out, "w") as f:
-            f.write(new)
-        print(f"wrote {args.out}")
+            "in general)"], text)
     return 0
 
 

@@ -145,6 +145,22 @@ LAST_OTHER_LOAD: List[Optional[float]] = [None]
 OTHER_LOAD_LIMIT = 0.2  # rows measured while others used more than this many CPUs get flagged
 
 
+def write_section(path: str, begin: str, end: str, title: str, command: str,
+                  facts: List[str], text: str) -> None:
+    """Replace the section between the markers begin and end of the Markdown file path (or
+    append it): a title, the command that produced it, bullet facts, then text."""
+    section = "\n".join([begin, "", f"## {title}", "", "Command:", "", "```", command, "```", ""]
+                        + [f"- {fact}" for fact in facts] + ["", text, "", end])
+    old = open(path).read() if os.path.exists(path) else ""
+    if begin in old and end in old:
+        new = old[:old.index(begin)] + section + old[old.index(end) + len(end):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section + "\n"
+    with open(path, "w") as f:
+        f.write(new)
+    print(f"wrote {path}")
+
+
 def best_of(fn: Callable[[], object], repeat: int) -> float:
     """Best wall time of ``repeat`` calls, after one untimed warm-up call.
 

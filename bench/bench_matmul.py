@@ -40,7 +40,7 @@ import numpy as np
 
 import roundoff as ro
 import bench_casts
-from bench_casts import best_of
+from bench_casts import best_of, write_section
 from roundoff import hw
 
 try:
@@ -146,21 +146,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                        + (argv or sys.argv[1:]))
         versions = f"numpy {np.__version__}, ml_dtypes {ml_dtypes.__version__}, " + (
             f"pychop {getattr(pychop, '__version__', '?')}" if pychop else "pychop not installed")
-        section = "\n".join([
-            BEGIN, "", "## Matrix-product benchmark", "", "Command:", "", "```", cmd, "```", "",
-            f"- Date: {started.isoformat(timespec='seconds')}; {platform.machine()}, "
+        write_section(args.out, BEGIN, END, "Matrix-product benchmark", cmd, [
+            f"Date: {started.isoformat(timespec='seconds')}; {platform.machine()}, "
             f"{os.cpu_count()} logical CPUs; {args.size}^3 products of standard normal inputs "
             f"(seed {args.seed}); best of {args.repeat} after 1 warm-up",
-            f"- Versions: python {platform.python_version()}, roundoff {ro.__version__}, "
-            f"{versions}", "", text, "", END])
-        old = open(args.out).read() if os.path.exists(args.out) else ""
-        if BEGIN in old and END in old:
-            new = old[:old.index(BEGIN)] + section + old[old.index(END) + len(END):]
-        else:
-            new = old.rstrip("\n") + "\n\n" + section + "\n"
-        with open(args.out, "w") as f:
-            f.write(new)
-        print(f"wrote {args.out}")
+            f"Versions: python {platform.python_version()}, roundoff {ro.__version__}, "
+            f"{versions}"], text)
     return 0
 
 

@@ -22,30 +22,37 @@ const T* data_of(const py::array& x, py::ssize_t rows, py::ssize_t cols, const c
   return static_cast<const T*>(x.data());
 }
 
-void f32_fma(const py::array& a, const py::array& b, const py::object& c, py::array& out) {
+// float32 a (M x K), b (K x N), optional c and out (M x N), checked.
+struct FloatOperands {
+  const float *a, *b, *c;
+  float* out;
+  int64_t M, K, N;
+};
+
+FloatOperands float_operands(const py::array& a, const py::array& b, const py::object& c,
+                             py::array& out) {
   const py::ssize_t M = a.shape(0), K = a.ndim() == 2 ? a.shape(1) : 0, N = out.shape(1);
-  const float* pa = data_of<float>(a, M, K, "a");
-  const float* pb = data_of<float>(b, K, N, "b");
-  const float* pc = c.is_none() ? nullptr : data_of<float>(c.cast<py::array>(), M, N, "c");
   if (!out.writeable()) throw std::invalid_argument("out must be writeable");
-  float* po = const_cast<float*>(data_of<float>(out, M, N, "out"));
+  return FloatOperands{
+      data_of<float>(a, M, K, "a"), data_of<float>(b, K, N, "b"),
+      c.is_none() ? nullptr : data_of<float>(c.cast<py::array>(), M, N, "c"),
+      const_cast<float*>(data_of<float>(out, M, N, "out")), M, K, N};
+}
+
+void f32_fma(const py::array& a, const py::array& b, const py::object& c, py::array& out) {
+  const FloatOperands x = float_operands(a, b, c, out);
   const int threads = thread_count();
   py::gil_scoped_release release;
-  matmul_f32_fma(pa, pb, pc, po, M, K, N, threads);
+  matmul_f32_fma(x.a, x.b, x.c, x.out, x.M, x.K, x.N, threads);
 }
 
 void narrow_acc(const py::array& a, const py::array& b, const py::object& c, py::array& out,
                 const py::tuple& acc_facts) {
-  const py::ssize_t M = a.shape(0), K = a.ndim() == 2 ? a.shape(1) : 0, N = out.shape(1);
-  const float* pa = data_of<float>(a, M, K, "a");
-  const float* pb = data_of<float>(b, K, N, "b");
-  const float* pc = c.is_none() ? nullptr : data_of<float>(c.cast<py::array>(), M, N, "c");
-  if (!out.writeable()) throw std::invalid_argument("out must be writeable");
-  float* po = const_cast<float*>(data_of<float>(out, M, N, "out"));
+  const FloatOperands x = float_operands(a, b, c, out);
   const FormatInfo acc = make_info(format_from_facts(acc_facts));
   const int threads = thread_count();
   py::gil_scoped_release release;
-  matmul_narrow_acc(pa, pb, pc, po, M, K, N, acc, threads);
+  matmul_narrow_acc(x.a, x.b, x.c, x.out, x.M, x.K, x.N, acc, threads);
 }
 
 void fused(const py::array& a, const py::array& b, const py::object& c, py::array& out,

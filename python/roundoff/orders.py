@@ -18,7 +18,7 @@ array give the same bits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Sequence, Tuple, Union
+from typing import Any, Callable, List, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -73,10 +73,9 @@ def _sequential(b: _Builder, items: List[int]) -> int:
     return b.chain(items)
 
 
-def _pairwise(b: _Builder, items: List[int]) -> int:
-    # Split rule: the left half takes floor(n / 2) terms, recursively; one term is itself.
-    if len(items) == 1:
-        return items[0]
+def _halving(b: _Builder, items: List[int], left_size: Callable[[int], int]) -> int:
+    """A binary tree over items: a range of n >= 2 splits into its first left_size(n) items and
+    the rest, each built the same way, then the two sums are added (iteratively: any depth)."""
     stack: List[Any] = [("visit", items)]
     out: List[int] = []
     while stack:
@@ -85,14 +84,17 @@ def _pairwise(b: _Builder, items: List[int]) -> int:
             if len(val) == 1:
                 out.append(val[0])
                 continue
-            h = len(val) // 2
-            stack.append(("join", None))
-            stack.append(("visit", val[h:]))
-            stack.append(("visit", val[:h]))
+            h = left_size(len(val))
+            stack += [("join", None), ("visit", val[h:]), ("visit", val[:h])]
         else:
             right, left = out.pop(), out.pop()
             out.append(b.add(left, right))
     return out[0]
+
+
+def _pairwise(b: _Builder, items: List[int]) -> int:
+    # Split rule: the left half takes floor(n / 2) terms, recursively; one term is itself.
+    return _halving(b, items, lambda n: n // 2)
 
 
 def _numpy_pairwise(b: _Builder, items: List[int]) -> int:
@@ -163,20 +165,7 @@ def _random_tree(b: _Builder, items: List[int], seed: int) -> int:
     # A seeded random binary tree: permute, then split each range at a uniform random point.
     rng = np.random.default_rng(seed)
     perm = [items[int(i)] for i in rng.permutation(len(items))]
-    stack: List[Any] = [("visit", perm)]
-    out: List[int] = []
-    while stack:
-        tag, val = stack.pop()
-        if tag == "visit":
-            if len(val) == 1:
-                out.append(val[0])
-                continue
-            h = int(rng.integers(1, len(val)))
-            stack += [("join", None), ("visit", val[h:]), ("visit", val[:h])]
-        else:
-            right, left = out.pop(), out.pop()
-            out.append(b.add(left, right))
-    return out[0]
+    return _halving(b, perm, lambda n: int(rng.integers(1, n)))
 
 
 _BUILD = {"sequential": _sequential, "pairwise": _pairwise, "numpy_pairwise": _numpy_pairwise,
