@@ -152,7 +152,11 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U round_to_code(const Exact<L>& x, const
             : mag;
   const U zero_code = by_sign(S.zero);
   U out = ((mag == zero) & L::mask(T.f.has_zero)) ? zero_code : U(by_sign(S.sign) | mag);
-  out = ((L::to_s(mag) > L::s(T.max_code)) | (x.msb > L::s(T.emax))) ? by_sign(S.overflow) : out;
+  // Magnitude codes that fill the lane below its sign bit can carry into it (round_magnitude).
+  const bool may_wrap = T.bits - (T.f.is_signed ? 1 : 0) >= L::W - 1;
+  out = ((L::to_s(mag) > L::s(T.max_code)) | (L::mask(may_wrap) & (x.msb > L::s(T.emax))))
+            ? by_sign(S.overflow)
+            : out;
   out = (x.neg & L::mask(!T.f.is_signed)) ? L::u(S.nan) : out;  // unsigned: no negatives
   out = x.is_zero ? zero_code : out;
   out = x.is_inf ? by_sign(S.inf) : out;
