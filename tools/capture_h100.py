@@ -4,7 +4,7 @@
 Usage (on the GPU machine, from the repository root)::
 
     python tools/capture_h100.py --out DIR            # real capture (needs torch + CUDA)
-    python tools/capture_h100.py --out DIR --dry-run  # CPU only: same inputs, numpy stand-in outputs
+    python tools/capture_h100.py --out DIR --dry-run  # CPU only: numpy stand-in outputs
 
 It writes one compressed ``.npz`` per kernel family into DIR plus ``DIR/manifest.json``
 (environment, settings, per-family counts, every skipped case and its reason).
@@ -13,7 +13,8 @@ Families (files)
 ----------------
 ``triton_dot.npz``
     A Triton kernel: one program per BLOCK_M x BLOCK_N output tile; ``acc`` starts at zeros
-    (float32) and ``acc = tl.dot(a_tile, b_tile, acc, input_precision=..., max_num_imprecise_acc=...)``
+    (float32) and ``acc = tl.dot(a_tile, b_tile, acc, input_precision=...,
+    max_num_imprecise_acc=...)``
     runs over k = 0, BLOCK_K, 2*BLOCK_K, ... (ascending); the float32 ``acc`` is stored.
 ``scaled_mm.npz``
     ``torch._scaled_mm(a, b, scale_a, scale_b, out_dtype=..., use_fast_accum=...)``.
@@ -313,7 +314,8 @@ def probes_fp8(K):
 
 NAN_CODES = {  # (quiet NaN, negative NaN, other NaN payload)
     "bfloat16": (0x7FC0, 0xFFC0, 0x7F81), "float16": (0x7E00, 0xFE00, 0x7C01),
-    "float32": (0x7FC00000, 0xFFC00000, 0x7F800001), "tfloat32": (0x7FC00000, 0xFFC00000, 0x7F800001),
+    "float32": (0x7FC00000, 0xFFC00000, 0x7F800001),
+    "tfloat32": (0x7FC00000, 0xFFC00000, 0x7F800001),
     "float8_e4m3fn": (0x7F, 0xFF, None), "float8_e5m2": (0x7E, 0xFE, 0x7D),
 }
 
@@ -348,7 +350,8 @@ def probes_specials(fa, fb, K):
         out.append(_probe("S_inf_b_times_zero", K, a={**ones, 0: 0.0}, b={**ones, 0: inf}))
         out.append(_probe("S_inf_b_minus_inf", K, a=ones, b={**ones, 0: inf, 1: -inf}))
     out.append(_probe("S_zero_row_pos", K, a={}, b=ones))
-    out.append(_probe("S_zero_row_neg", K, a={i: -0.0 for i in range(K)}, b={i: 1.0 for i in range(K)}))
+    out.append(_probe("S_zero_row_neg", K, a={i: -0.0 for i in range(K)},
+                      b={i: 1.0 for i in range(K)}))
     out.append(_probe("S_cancel_pos_first", K, a={0: 1.0, 1: -1.0}, b={0: 1.0, 1: 1.0}))
     out.append(_probe("S_cancel_neg_first", K, a={0: -1.0, 1: 1.0}, b={0: 1.0, 1: 1.0}))
     ma, mb = max_finite(fa), max_finite(fb)
@@ -528,7 +531,8 @@ def plan_scaled_mm():
 
     def add(fa, fb, K, fast, out, kind, scale_mode="tensor_one", MN=None):
         M = N = MN or (16 if K >= 4096 else 32)
-        nm = (f"{SHORT[fa]}x{SHORT[fb]}_K{K}_fast{int(fast)}_{'f32' if out == 'float32' else 'bf16'}"
+        out_tag = "f32" if out == "float32" else "bf16"
+        nm = (f"{SHORT[fa]}x{SHORT[fb]}_K{K}_fast{int(fast)}_{out_tag}"
               f"_{scale_mode}_{kind}")
         params = dict(use_fast_accum=fast, scale_mode=scale_mode)
         specs.append(_spec("scaled_mm", "torch._scaled_mm", fa, fb, out, M, N, K, kind, params, nm))
@@ -725,7 +729,8 @@ def _set_reduced_precision_flags(flags):
     val = (False, False) if flags == "(False, False)" else False
     m.allow_bf16_reduced_precision_reduction = val
     m.allow_fp16_reduced_precision_reduction = val
-    return dict(allow_bf16_reduced_precision_reduction=repr(m.allow_bf16_reduced_precision_reduction),
+    return dict(allow_bf16_reduced_precision_reduction=repr(
+        m.allow_bf16_reduced_precision_reduction),
                 allow_fp16_reduced_precision_reduction=repr(m.allow_fp16_reduced_precision_reduction))
 
 
@@ -882,7 +887,8 @@ def set_torch_flags():
     m = torch.backends.cuda.matmul
     m.allow_tf32 = False
     st["allow_tf32"] = m.allow_tf32
-    for attr in ("allow_bf16_reduced_precision_reduction", "allow_fp16_reduced_precision_reduction"):
+    for attr in ("allow_bf16_reduced_precision_reduction",
+                 "allow_fp16_reduced_precision_reduction"):
         try:
             setattr(m, attr, (False, False))
             st[attr + "_set"] = "(False, False)"
