@@ -130,9 +130,10 @@ def test_arith_tiers_agree(fmt, op, mode, policy):
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("op", TIER_OPS)
-def test_arith_float32_results_in_64bit_vectors(op, mode):
-    """BF16 operands into a float32 result: 32-bit codes do not fit 32-bit lanes (they are
-    compared signed), so the request runs in 64-bit vectors; the float64 operands run scalar."""
+def test_arith_float32_results_in_32bit_vectors(op, mode):
+    """BF16 operands into a float32 result run in 32-bit vectors, where float32's magnitude
+    codes fill the lane below its sign bit (an overflow may carry into it: round_to_code reads
+    the exponent there); the same values as float64 operands run scalar."""
     bf16 = ro.format("bf16")
     codes = tier_operands(bf16, 20_011, 3 if op == "fma" else 2)
     values = [ro.decode(c, bf16, np.float64) for c in codes]
