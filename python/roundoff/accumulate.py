@@ -383,6 +383,37 @@ def _narrow_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray) -> bool:
     return big < 2.0**127 and _lowest_bit_exponent(a) + _lowest_bit_exponent(b) >= -149
 
 
+def _sliced_chains(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray],
+                   n: int) -> Any:
+    """blocked and split_k orders whose slices are chains the C++ kernels compute: each slice
+    of two or more terms through the kernel, single terms exact, then the combine order over
+    the slice sums. The same tree, so the same bits (stochastic rounding, whose keys follow
+    the node numbering, is not on these paths). False when it does not apply."""
+    kind = acc.order.kind
+    if kind == "blocked":
+        size = acc.order.params[0]
+        edges, combine = list(range(0, n, size)) + [n], _orders.sequential()
+    elif kind == "split_k":
+        s, combine = min(acc.order.params[0], n), acc.order.params[1]
+        edges = [i * n // s for i in range(s + 1)]
+    else:
+        return False
+    seq = acc.replace(order=_orders.sequential())
+    if not (_float32_fma_chain(seq) or _narrow_chain(seq, a, b)):
+        return False
+    first = 0 if c is None else 1
+    parts = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        k0, k1 = max(lo - first, 0), hi - first  # the products of terms lo .. hi - 1
+        with_c = c if lo < first else None
+        if hi - lo == 1:  # a single term is a leaf: exact
+            parts.append(acc._round(c, acc.fmt, acc.rounding, -4) if with_c is not None
+                         else acc._product_terms(a[:, k0, None] * b[None, k0, :]))
+        else:
+            parts.append(_accumulate(seq, a[:, k0:k1], b[k0:k1], with_c))
+    return _reduce(acc.replace(order=combine), len(parts), parts.__getitem__)
+
+
 def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray]
                 ) -> np.ndarray:
     """Accumulate a (..., M, K) @ b (..., K, N) (+ c) into acc.fmt values, float64."""
@@ -417,6 +448,9 @@ def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.n
             _core.matmul_narrow_acc(a32, b32, c32, out, acc.fmt._facts())
         return out.astype(np.float64)
     first = 0 if c is None else 1  # c is term 0
+    sliced = _NATIVE and _sliced_chains(acc, a, b, c, K + first)
+    if sliced is not False:
+        return sliced
 
     def term(k: int) -> np.ndarray:
         if k < first:
