@@ -117,3 +117,41 @@ def test_fused_chain_error_within_the_bound(spec, K, seed, same_sign):
             exact = sum((Fraction(float(a[i, k])) * Fraction(float(b[k, j])) for k in range(K)),
                         Fraction(0))
             assert abs(Fraction(float(got[i, j])) - exact) <= Fraction(float(bound[i, j]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 300), st.integers(0, 2**32 - 1), st.sampled_from([4, 16, 64]))
+def test_blocked_and_unblocked_differ_within_both_bounds(K, seed, block):
+    # S8: |C_b - C_1| <= bound_b + bound_1, elementwise (exact Fractions).
+    rng = np.random.default_rng(seed)
+    a = ro.quantize(rng.standard_normal((2, K)), "bf16").astype(np.float64)
+    b = ro.quantize(rng.standard_normal((K, 2)), "bf16").astype(np.float64)
+    one = ro.matmul(a, b, ro.Accumulator("bf16"))
+    blk = ro.matmul(a, b, ro.Accumulator("bf16", order=orders.blocked(block)))
+    bound = (bounds.matmul_bound(a, b, "bf16", order=orders.blocked(block))
+             + bounds.matmul_bound(a, b, "bf16"))
+    finite = np.isfinite(bound)
+    diff = np.array([[abs(Fraction(float(blk[i, j])) - Fraction(float(one[i, j])))
+                      for j in range(2)] for i in range(2)])
+    assert all(diff[i, j] <= Fraction(float(bound[i, j]))
+               for i in range(2) for j in range(2) if finite[i, j])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 200), st.integers(0, 2**32 - 1))
+def test_double_rounding_emulation_within_the_s7_bound(K, seed):
+    # S7: a bf16 accumulator emulated through float32 (round_bf16(fl32(acc + a b)), as a NumPy
+    # loop with ml_dtypes would do) stays within gamma_K(u_eff); it is not roundoff's result.
+    import ml_dtypes
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(K).astype(ml_dtypes.bfloat16)
+    b = rng.standard_normal(K).astype(ml_dtypes.bfloat16)
+    acc = ml_dtypes.bfloat16(0)
+    for x, y in zip(a, b):
+        acc = ml_dtypes.bfloat16(np.float32(acc) + np.float32(x) * np.float32(y))
+    exact = sum((Fraction(float(x)) * Fraction(float(y)) for x, y in zip(a, b)), Fraction(0))
+    u = bounds.double_rounding_unit("bf16")
+    bound = float(bounds.gamma(K, u)) * float(np.sum(np.abs(a.astype(np.float64)
+                                                          * b.astype(np.float64))))
+    if np.isfinite(bound):
+        assert abs(Fraction(float(acc)) - exact) <= Fraction(bound)

@@ -29,7 +29,8 @@ from ._rounding import rounding_mode
 from .orders import Order, sequential
 
 __all__ = ["unit_roundoff", "gamma", "depths", "sum_bound", "dot_bound", "matmul_bound",
-           "fused_matmul_bound", "stochastic_sum_bound", "stochastic_failure_probability"]
+           "fused_matmul_bound", "double_rounding_unit", "stochastic_sum_bound",
+           "stochastic_failure_probability"]
 
 
 def unit_roundoff(fmt: FormatLike, rounding: str = "nearest_even") -> float:
@@ -149,3 +150,12 @@ def fused_matmul_bound(a: Any, b: Any, fused: Any, promote_every: Optional[int] 
     else:
         depth = steps
     return gamma(depth, u_step) * (np.abs(a) @ np.abs(b))
+
+
+def double_rounding_unit(fmt: FormatLike, via: FormatLike = "float32") -> float:
+    """The unit roundoff of an accumulator emulated by rounding to ``via`` and then to ``fmt``
+    (e.g. ``round_bf16(fl32(c + a b))``, two roundings per step): ``u_m + u_v + u_m u_v``
+    (Blanchard, Higham, Lopez, Mary & Pranesh 2020), to use in place of u in the bounds above
+    for such emulations. roundoff itself rounds once."""
+    um, uv = unit_roundoff(fmt), unit_roundoff(via)
+    return um + uv + um * uv
