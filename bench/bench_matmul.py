@@ -7,6 +7,7 @@ On M x K x N products (default 512^3) it times
 * roundoff float32 round-to-nearest sequential accumulation of exact products (each step an
   FMA) on 1 and 2 threads; BF16 accumulation of BF16 inputs (each step rounded to bf16);
   the H100 FP8 tensor-core preset ``h100.cublas_scaled_mm`` (E4M3, promotion every 128);
+  float32 ``blocked(64)`` and ``split_k(4)`` orders; bf16 pairwise (the general engine);
 * what a user would otherwise write: ``pychop.matmul`` (chops the inputs and the float64
   result: no accumulation rounding at all), and a NumPy loop over k that accumulates in
   ml_dtypes bfloat16 (``acc = (acc + a[:, k:k+1] * b[k]).astype(bfloat16)``: two roundings
@@ -91,6 +92,9 @@ def run(size: int, repeat: int, seed: int, loop_rows: int) -> List[dict]:
             full)
     for t in (1, 2):
         row("roundoff h100.cublas_scaled_mm (E4M3)", t, lambda: ro.matmul(a8, b8, fp8), full)
+    for order in (ro.orders.blocked(64), ro.orders.split_k(4)):
+        row(f"roundoff float32 {order!r} (slices through the kernel)", 1,
+            lambda order=order: ro.matmul(a32, b32, ro.Accumulator("float32", order=order)), full)
     pair = ro.Accumulator("bf16", order=ro.orders.pairwise(), a_fmt="bf16", b_fmt="bf16")
     part = loop_rows * K * N
     row(f"roundoff bf16 pairwise (general engine, {loop_rows} rows)", 1,
