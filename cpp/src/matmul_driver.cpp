@@ -12,6 +12,7 @@
 #endif
 
 #include "roundoff/arith.hpp"
+#include "roundoff/convert.hpp"
 #include "roundoff/elementwise.hpp"
 #include "roundoff/exact.hpp"
 #include "roundoff/known_formats.hpp"
@@ -35,12 +36,12 @@ ROUNDOFF_INLINE V8 fma8(V8 a, V8 b, V8 c) {
 #endif
 }
 
-// round(p0 + p1) into float32 for exact double products p0, p1: their double sum made
-// round-to-odd (from its exact error, TwoSum), then rounded to nearest float32, which is one
-// rounding of the exact sum (53 >= 24 + 2; Boldo & Melquiond).
-float sum_of_two_products(double p0, double p1) {
+// p0 + p1 for doubles, made round-to-odd from its exact error (TwoSum): an inexact sum with an
+// even last bit steps one unit toward the exact value. Rounding that to nearest at 24 bits is
+// one rounding of the exact sum (Boldo & Melquiond); add_round_odd does the same in float32.
+double sum_round_to_odd(double p0, double p1) {
   double s = p0 + p1;
-  if (!std::isfinite(s)) return float(s);
+  if (!std::isfinite(s)) return s;
   const double bb = s - p0;
   const double err = (p0 - (s - bb)) + (p1 - bb);
   uint64_t bits;
@@ -48,7 +49,7 @@ float sum_of_two_products(double p0, double p1) {
   if (err != 0 && (bits & 1) == 0)
     s = std::nextafter(s, err > 0 ? std::numeric_limits<double>::infinity()
                                   : -std::numeric_limits<double>::infinity());
-  return float(s);
+  return s;
 }
 
 // Rows i0 .. i0+R-1, columns j0 .. j0+15 of out (holding the chains' starts), k from k0.
@@ -153,77 +154,33 @@ void narrow_rows(const float* a, const float* b, const float* c, float* out, int
 
 // ---- the fused multi-term adder ------------------------------------------------------------
 
-using L1 = Lanes<uint64_t, 1>;
-
 uint64_t bits_of(double v) {
   uint64_t u;
   std::memcpy(&u, &v, sizeof u);
   return u;
 }
 
-double double_of(uint64_t u) {
-  double v;
-  std::memcpy(&v, &u, sizeof v);
-  return v;
-}
-
-// The value of an exact x rounded once into T with mode M, as a double (every format's values
-// are doubles): the rounding routine, then an exact cast back.
-template <Rounding M>
-double round_exact(const Exact<L1>& x, const FormatInfo& T, const Specials& S) {
+// x rounded once into T with mode M, as the float64 code of the result (float64's values hold
+// every format's): the rounding routine, then an exact cast back.
+template <Rounding M, class L>
+ROUNDOFF_INLINE typename L::U round_to_float64(const Exact<L>& x, const FormatInfo& T,
+                                               const Specials& S, const Specials& S64) {
   const Policy P{false, false, 32};
-  const uint64_t code = round_to_code<M, L1>(x, T, P, S, 0);
-  const Exact<L1> y = unpack<L1>(code, T, false, needs_normalized(T, kFloat64));
-  static const Specials S64 = specials<Rounding::nearest_even>(kFloat64, P);
-  return double_of(round_to_code<Rounding::nearest_even, L1>(y, kFloat64, P, S64, 0));
+  const typename L::U code = round_to_code<M, L>(x, T, P, S, L::u(0));
+  const Exact<L> y = unpack<L>(code, T, false, needs_normalized(T, kFloat64));
+  return round_to_code<Rounding::nearest_even, L>(y, kFloat64, P, S64, L::u(0));
 }
 
-template <Rounding M>
-double round_double(double v, const FormatInfo& T, const Specials& S) {
-  return round_exact<M>(unpack<L1>(bits_of(v), kFloat64, false, needs_normalized(kFloat64, T)),
-                        T, S);
-}
-
-// round(x + y) to nearest in T for doubles x, y: exactly added, rounded once.
-double add_round(double x, double y, const FormatInfo& T, const Specials& S) {
+// The float64 code of round(x + y) to nearest in T, for float64 codes x and y: exactly
+// added, rounded once.
+template <class L>
+ROUNDOFF_INLINE typename L::U add_round(typename L::U x, typename L::U y, const FormatInfo& T,
+                                        const Specials& S, const Specials& S64) {
   const bool norm = needs_normalized(kFloat64, T);
-  const Exact<L1> ex = unpack<L1>(bits_of(x), kFloat64, false, norm);
-  const Exact<L1> ey = unpack<L1>(bits_of(y), kFloat64, false, norm);
-  return round_exact<Rounding::nearest_even>(exact_add<L1>(ex, ey, false), T, S);
-}
-
-// The exponent the adder reads for an accumulator value c of format T.
-int c_exponent(double c, const FormatInfo& T, int e_zero) {
-  if (c == 0 || !std::isfinite(c)) return e_zero;
-  return std::max(std::ilogb(c), T.emin);
-}
-
-// One step for output (i, j): terms k in [k0, k1), accumulator c (a value of step_fmt).
-template <Rounding M>
-double fused_step(const double* a_row, const int32_t* ea_row, const double* b, const int32_t* eb,
-                  int64_t N, int64_t j, int64_t k0, int64_t k1, double c,
-                  const FusedRequest& q, const Specials& S, double* prods) {
-  int emax = c_exponent(c, q.step_fmt, q.e_zero);
-  bool nan = std::isnan(c), pos_inf = c == HUGE_VAL, neg_inf = c == -HUGE_VAL;
-  for (int64_t k = k0; k < k1; ++k) {
-    const double p = a_row[k] * b[k * N + j];  // exact: float32 values
-    prods[k - k0] = p;
-    const bool zero = p == 0 || !std::isfinite(p);
-    emax = std::max(emax, zero ? q.e_zero : ea_row[k] + eb[k * N + j]);
-    nan |= std::isnan(p);
-    pos_inf |= p == HUGE_VAL;
-    neg_inf |= p == -HUGE_VAL;
-  }
-  if (nan || (pos_inf && neg_inf)) return std::numeric_limits<double>::quiet_NaN();
-  if (pos_inf || neg_inf) return pos_inf ? HUGE_VAL : -HUGE_VAL;
-  const double scale = std::ldexp(1.0, q.frac_bits - emax);
-  double sum = std::trunc(c * scale);
-  for (int64_t k = k0; k < k1; ++k) sum += std::trunc(prods[k - k0] * scale);  // exact
-  if (sum == 0) return 0.0;  // +0
-  const double v = std::ldexp(sum, emax - q.frac_bits);
-  // Overflow gives Inf, even rounding toward zero.
-  if (std::fabs(v) >= std::ldexp(1.0, q.step_fmt.emax + 1)) return std::copysign(HUGE_VAL, v);
-  return round_double<M>(v, q.step_fmt, S);
+  return round_to_float64<Rounding::nearest_even, L>(
+      exact_add<L>(unpack<L>(x, kFloat64, false, norm), unpack<L>(y, kFloat64, false, norm),
+                   false),
+      T, S, S64);
 }
 
 // The same step for outputs (i, j .. j+3) at once, in double vectors: the exponents' maximum
@@ -247,29 +204,6 @@ using L4 = Lanes<uint64_t, 4>;
 ROUNDOFF_INLINE D4 exp2i(D4 e) {
   const M4 bits = (__builtin_convertvector(e, M4) + 1023) << 52;
   return (D4)bits;
-}
-
-// The values v rounded once into T with mode M, as doubles: the rounding routine over 64-bit
-// lanes, then an exact cast back.
-template <Rounding M>
-ROUNDOFF_INLINE D4 round4(D4 v, const FormatInfo& T, const Specials& S, const Specials& S64) {
-  const Policy P{false, false, 32};
-  const L4::U code = round_to_code<M, L4>(
-      unpack<L4>((L4::U)v, kFloat64, false, needs_normalized(kFloat64, T)), T, P, S, L4::u(0));
-  const Exact<L4> y = unpack<L4>(code, T, false, needs_normalized(T, kFloat64));
-  return (D4)round_to_code<Rounding::nearest_even, L4>(y, kFloat64, P, S64, L4::u(0));
-}
-
-// round(x + y) to nearest in T for doubles x, y, four at a time: exactly added, rounded once.
-ROUNDOFF_INLINE D4 add_round4(D4 x, D4 y, const FormatInfo& T, const Specials& S,
-                              const Specials& S64) {
-  const Policy P{false, false, 32};
-  const bool norm = needs_normalized(kFloat64, T);
-  const Exact<L4> sum = exact_add<L4>(unpack<L4>((L4::U)x, kFloat64, false, norm),
-                                      unpack<L4>((L4::U)y, kFloat64, false, norm), false);
-  const L4::U code = round_to_code<Rounding::nearest_even, L4>(sum, T, P, S, L4::u(0));
-  const Exact<L4> back = unpack<L4>(code, T, false, needs_normalized(T, kFloat64));
-  return (D4)round_to_code<Rounding::nearest_even, L4>(back, kFloat64, P, S64, L4::u(0));
 }
 
 template <Rounding M>
@@ -314,7 +248,9 @@ void fused_step4(const double* a_row, const int32_t* ea_row, const double* b, co
   D4 sum = trunc4(c * scale);
   for (int64_t k = k0; k < k1; ++k) sum += trunc4(prods[k - k0] * scale);  // exact
   const D4 v = sum * exp2i(emax - frac);
-  D4 r = round4<M>(v, q.step_fmt, S, S64);
+  D4 r = (D4)round_to_float64<M, L4>(
+      unpack<L4>((L4::U)v, kFloat64, false, needs_normalized(kFloat64, q.step_fmt)), q.step_fmt,
+      S, S64);
   // Overflow gives Inf, even rounding toward zero; a zero sum is +0; then the specials.
   const D4 limit = D4{} + std::ldexp(1.0, q.step_fmt.emax + 1);
   const D4 signed_inf = (D4)(((M4)v & ~abs_mask) | (M4)inf);
@@ -338,6 +274,16 @@ void fused_rows(const double* a, const double* b, const double* c, double* out, 
   const Specials SA = specials<Rounding::nearest_even>(q.acc_fmt, Policy{false, false, 32});
   const Specials S64 = specials<Rounding::nearest_even>(kFloat64, Policy{false, false, 32});
   std::vector<int32_t> eb(static_cast<size_t>(K * N));
+  // The last N % 4 columns, zero-padded to 4: they run through the same vector step (zero
+  // products are e_zero terms; the padding lanes are dropped).
+  const int64_t whole = N - N % 4, tail = N - whole;
+  std::vector<double> b_tail(static_cast<size_t>(K * 4), 0.0);
+  std::vector<int32_t> eb_tail(static_cast<size_t>(K * 4), 0);
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t t = 0; t < tail; ++t) {
+      b_tail[k * 4 + t] = b[k * N + whole + t];
+      eb_tail[k * 4 + t] = input_exponent(b_tail[k * 4 + t], q.b_emin);
+    }
   const int nthreads = M_ >= 2 ? std::max(1, threads) : 1;
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
   {
@@ -346,41 +292,30 @@ void fused_rows(const double* a, const double* b, const double* c, double* out, 
     for (int64_t k = 0; k < K; ++k)
       for (int64_t j = 0; j < N; ++j) eb[k * N + j] = input_exponent(b[k * N + j], q.b_emin);
     std::vector<int32_t> ea(static_cast<size_t>(K));
-    std::vector<double> prods(size_t(q.terms));
     std::vector<D4> prods4(size_t(q.terms));
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < M_; ++i) {
       for (int64_t k = 0; k < K; ++k) ea[k] = input_exponent(a[i * K + k], q.a_emin);
-      const int64_t whole = N - N % 4;
-      for (int64_t j = 0; j < whole; j += 4) {
+      // Columns j .. j + width - 1 of row i, from b_cols (row stride ldb) and their exponents.
+      const auto columns = [&](const double* b_cols, const int32_t* eb_cols, int64_t ldb,
+                               int64_t jb, int64_t j, int64_t width) {
         D4 main = D4{};
-        if (c) std::memcpy(&main, c + i * N + j, sizeof main);
+        if (c) std::memcpy(&main, c + i * N + j, size_t(width) * sizeof(double));
         D4 part = q.promote_every ? D4{} : main;
         for (int64_t k0 = 0; k0 < K; k0 += q.terms) {
           const int64_t k1 = std::min(K, k0 + q.terms);
-          fused_step4<M>(a + i * K, ea.data(), b, eb.data(), N, j, k0, k1, part, q, S, S64,
-                         prods4.data());
+          fused_step4<M>(a + i * K, ea.data(), b_cols, eb_cols, ldb, jb, k0, k1, part, q, S,
+                         S64, prods4.data());
           if (q.promote_every && (k1 % q.promote_every == 0 || k1 >= K)) {
-            main = add_round4(main, part, q.acc_fmt, SA, S64);
+            main = (D4)add_round<L4>((L4::U)main, (L4::U)part, q.acc_fmt, SA, S64);
             part = D4{};
           }
         }
-        std::memcpy(out + i * N + j, q.promote_every ? &main : &part, sizeof main);
-      }
-      for (int64_t j = whole; j < N; ++j) {
-        const double c0 = c ? c[i * N + j] : 0.0;
-        double main = c0, part = q.promote_every ? 0.0 : c0;
-        for (int64_t k0 = 0; k0 < K; k0 += q.terms) {
-          const int64_t k1 = std::min(K, k0 + q.terms);
-          part = fused_step<M>(a + i * K, ea.data(), b, eb.data(), N, j, k0, k1, part, q, S,
-                               prods.data());
-          if (q.promote_every && (k1 % q.promote_every == 0 || k1 >= K)) {
-            main = add_round(main, part, q.acc_fmt, SA);
-            part = 0.0;
-          }
-        }
-        out[i * N + j] = q.promote_every ? main : part;
-      }
+        std::memcpy(out + i * N + j, q.promote_every ? &main : &part,
+                    size_t(width) * sizeof(double));
+      };
+      for (int64_t j = 0; j < whole; j += 4) columns(b, eb.data(), N, j, j, 4);
+      if (tail) columns(b_tail.data(), eb_tail.data(), 4, 0, whole, tail);
     }
   }
 }
@@ -395,20 +330,27 @@ void matmul_f32_fma(const float* a, const float* b, const float* c, float* out, 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
   {
     const IeeeFloatMode ieee;
+    std::vector<uint64_t> starts(static_cast<size_t>(N));
 #pragma omp for schedule(static)
     for (int64_t rb = 0; rb < row_blocks; ++rb) {
       const int64_t i0 = rb * 4, rows = std::min<int64_t>(4, M - i0);
-      // The chains' starts.
+      // The chains' starts: c, or round(p0 + p1), or round(p0 + -0) = round(p0), from the
+      // exact double products: their sum made round-to-odd (TwoSum, as add_round_odd), then
+      // cast to float32 by the cast kernel, one rounding of the exact sum (53 >= 24 + 2).
       for (int64_t i = i0; i < i0 + rows; ++i) {
-        for (int64_t j = 0; j < N; ++j) {
-          float s = 0.0f;
-          if (c) s = c[i * N + j];
-          else if (K == 1) s = float(double(a[i * K]) * double(b[j]));
-          else if (K >= 2)
-            s = sum_of_two_products(double(a[i * K]) * double(b[j]),
-                                    double(a[i * K + 1]) * double(b[N + j]));
-          out[i * N + j] = s;
+        float* row = out + i * N;
+        if (c) {
+          std::memcpy(row, c + i * N, size_t(N) * sizeof(float));
+          continue;
         }
+        for (int64_t j = 0; j < N; ++j) {
+          const double p0 = K == 0 ? 0.0 : double(a[i * K]) * double(b[j]);
+          const double p1 = K <= 1 ? -0.0 : double(a[i * K + 1]) * double(b[N + j]);
+          starts[j] = bits_of(sum_round_to_odd(p0, p1));
+        }
+        convert_span<Rounding::nearest_even, uint64_t, 4>(
+            starts.data(), reinterpret_cast<uint32_t*>(row), size_t(N), kFloat64, kFloat32,
+            Policy{false, false, 32}, false, nullptr);
       }
       const int64_t whole = N - N % 16;
       for (int64_t j0 = 0; j0 < whole; j0 += 16) {

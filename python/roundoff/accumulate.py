@@ -128,9 +128,10 @@ class Accumulator:
             before a fused accumulator forms its blocks (a hardware operand layout: Triton's
             FP8 mma.sync tiles feed k in pairs, (0, 1, 4, 5, ...) to one step).
 
-    ``input_rounding`` may also be ``"truncate_bits"``: float32 codes with the bits below
-    ``a_fmt``'s mantissa cleared, as a tensor core reads tf32 from float32 registers (a NaN
-    whose payload lies in those bits becomes Inf).
+    ``input_rounding`` may also be ``"truncate_bits"``: as a tensor core reads tf32 from
+    float32 registers, the bits below ``a_fmt``'s mantissa are ignored. Values are rounded
+    toward zero into ``a_fmt`` (for float32 values: those bits cleared), and a float32 NaN
+    whose payload lies only in those bits is Inf.
     """
 
     fmt: FormatLike = "float32"
@@ -216,14 +217,9 @@ class Accumulator:
                             self.sr_bits, None, False, np.float64, False)
 
     def _quantize_input(self, x: np.ndarray, fmt: Format, step: int) -> np.ndarray:
-        if self.input_rounding != "truncate_bits":
-            return self._round(x, fmt, self.input_rounding, step)
-        with np.errstate(invalid="ignore", over="ignore"):
-            x32 = x.astype(np.float32)
-        if not np.array_equal(x32.astype(np.float64), x, equal_nan=True):
-            raise ValueError("truncate_bits: the inputs must be float32 values")
-        keep = np.uint32((0xFFFFFFFF << (23 - fmt.man_bits)) & 0xFFFFFFFF)
-        return (x32.view(np.uint32) & keep).view(np.float32).astype(np.float64)
+        # truncate_bits rounds finite values toward zero (_truncated handles NaN codes).
+        mode = "toward_zero" if self.input_rounding == "truncate_bits" else self.input_rounding
+        return self._round(x, fmt, mode, step)
 
     def _inputs(self, a: np.ndarray, b: np.ndarray, a_in: Optional[Format] = None,
                 b_in: Optional[Format] = None) -> Tuple[np.ndarray, np.ndarray]:
@@ -515,15 +511,21 @@ def _epilogue(v: np.ndarray, scale_a: Any, scale_b: Any, out_fmt: Optional[Forma
 
 
 def _truncated(x: ArrayLike, acc: Accumulator, fmt: Optional[Format]) -> ArrayLike:
-    """float32 inputs with the bits below fmt's mantissa cleared, read as codes (so that a NaN
-    whose payload lies in those bits becomes Inf, as on the GPU); others unchanged."""
+    """float32 inputs of a truncate_bits accumulator with each NaN whose payload lies only in
+    the bits below fmt's mantissa made the Inf those bits hide, as on the GPU; everything
+    else unchanged (quantization rounds it toward zero)."""
     if acc.input_rounding != "truncate_bits" or fmt is None:
         return x
     arr = np.asarray(x)
     if arr.dtype != np.float32:
         return x
-    keep = np.uint32((0xFFFFFFFF << (23 - fmt.man_bits)) & 0xFFFFFFFF)
-    return (arr.view(np.uint32) & keep).view(np.float32)
+    u = arr.view(np.uint32)
+    low = np.uint32((1 << (23 - fmt.man_bits)) - 1)
+    hidden = (u & np.uint32(0x7F800000)) == 0x7F800000
+    hidden &= (u & np.uint32(0x007FFFFF) & ~low) == 0
+    if not hidden.any():
+        return x
+    return np.where(hidden, u & ~low, u).astype(np.uint32).view(np.float32)
 
 
 def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None, *,
