@@ -12,10 +12,11 @@ import math
 from fractions import Fraction
 
 import gmpy2
+import hypothesis
 import ml_dtypes
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import roundoff as ro
@@ -365,3 +366,144 @@ def test_sliced_orders_through_the_kernels_equal_the_engine(order, fmt, with_c, 
         slow = ro.matmul(a, b, acc, c=c, codes=True)
         monkeypatch.setattr(ro.accumulate, "_NATIVE", True)
         assert np.array_equal(fast, slow), K
+
+
+# -- every accepted parameter: the fast paths and the general engine agree ----------------------
+# Formats whose values are float32 values (inputs of a fused accumulator must be), and others.
+INPUT_FORMATS = ["float32", "bfloat16", "float16", "float8_e4m3fn", "float8_e5m2", "tfloat32",
+                 "float8_e4m3fnuz", "float6_e3m2fn", "float4_e2m1fn"]
+ACC_FORMATS = INPUT_FORMATS + ["float64", ro.Format(6, 9), ro.Format(8, 13),
+                               ro.Format(5, 4, subnormals=False)]
+STEP_FORMATS = ["float32", "float16", "bfloat16", ro.Format(8, 13), ro.Format(6, 9),
+                ro.Format(5, 2, bias=3)]
+EVERY_ORDER = st.sampled_from(ALL_ORDERS + [orders.blocked(1), orders.blocked(8),
+                                            orders.split_k(1), orders.split_k(5)])
+
+
+@st.composite
+def accumulators(draw):
+    """An Accumulator with every field drawn (those Accumulator rejects are drawn again)."""
+    fused = None
+    if draw(st.booleans()):
+        terms = draw(st.integers(1, 40))
+        fused = ro.FusedAdder(
+            terms, draw(st.integers(0, 51 - terms.bit_length())), draw(st.sampled_from(STEP_FORMATS)),
+            draw(st.sampled_from(ro.MODES)), draw(st.integers(-512, 512)))
+    kw = dict(
+        fmt=draw(st.sampled_from(ACC_FORMATS)),
+        rounding=draw(st.sampled_from(ro.MODES)),
+        order=draw(EVERY_ORDER),
+        a_fmt=draw(st.sampled_from([None] + INPUT_FORMATS)),
+        b_fmt=draw(st.sampled_from([None] + INPUT_FORMATS)),
+        input_rounding=draw(st.sampled_from(ro.MODES + ("truncate_bits",))),
+        product_fmt=draw(st.sampled_from([None, None, "bfloat16", "float32", "float8_e5m2"])),
+        product_rounding=draw(st.sampled_from(ro.MODES)),
+        fma=draw(st.booleans()),
+        fused=fused,
+        seed=draw(st.integers(0, 2**64 - 1)),
+        sr_bits=draw(st.integers(1, 32)),
+        saturate=draw(st.booleans()),
+        out_fmt=draw(st.sampled_from([None, "float32", "bfloat16", "float8_e4m3fn", "float16"])),
+        out_rounding=draw(st.sampled_from(ro.MODES)),
+        scale_order=draw(st.sampled_from(["acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt"])),
+        k_order=draw(st.sampled_from([None, (0, 1, 4, 5, 2, 3, 6, 7), (1, 0)])),
+    )
+    # Half the draws take the shape of a fast path (cpp/src/matmul_driver.cpp); the rest of
+    # their fields stay drawn.
+    path = draw(st.sampled_from(["any", "any", "float32", "narrow", "sliced", "fused"]))
+    if path in ("float32", "narrow", "sliced"):
+        kw.update(fmt="float32" if path != "narrow" else draw(st.sampled_from(
+            ["bfloat16", "float16"])), rounding="nearest_even", product_fmt=None, fma=True,
+            saturate=draw(st.booleans()) and draw(st.booleans()))
+        kw["order"] = orders.sequential() if path != "sliced" else draw(st.sampled_from(
+            [orders.blocked(3), orders.blocked(16), orders.split_k(3),
+             orders.split_k(4, orders.pairwise())]))
+        if path == "narrow" or draw(st.booleans()):
+            kw["a_fmt"], kw["b_fmt"] = (draw(st.sampled_from(
+                ["bfloat16", "float16", "float8_e4m3fn", "float8_e5m2"])) for _ in "ab")
+        if draw(st.booleans()):
+            kw["fmt"] = draw(st.sampled_from(["float32", "bfloat16", "float16"]))
+    if path == "fused" and fused is None:
+        fused = kw["fused"] = hw.tensor_core(draw(st.sampled_from(["volta", "ampere", "hopper"])),
+                                             "bfloat16", "bfloat16")
+    if fused is not None:
+        kw["a_fmt"] = kw["a_fmt"] or "bfloat16"
+        kw["b_fmt"] = kw["b_fmt"] or "float8_e4m3fn"
+        if draw(st.booleans()):
+            kw["promote_every"] = fused.terms * draw(st.integers(1, 3))
+        kw["split_k"] = draw(st.sampled_from([None, 1, 2, 3]))
+    if draw(st.booleans()):
+        out = ro.format(kw["out_fmt"] or ("float32" if fused is not None else kw["fmt"]))
+        if out.has_nan:
+            kw["out_nan"] = int(out.nan_code) | (1 if out.nonfinite == "ieee" else 0)
+    try:
+        return ro.Accumulator(**kw)
+    except ValueError:
+        hypothesis.reject()
+
+
+def _operand(rng, shape, fmt, specials):
+    v = rng.standard_normal(shape) * np.exp2(rng.integers(-20, 21, shape))
+    v[rng.random(shape) < 0.15] = 0.0
+    if specials and v.size:
+        flat = v.reshape(-1)
+        idx = rng.choice(flat.size, size=min(2, flat.size), replace=False)
+        flat[idx] = rng.choice([np.inf, -np.inf, np.nan, -0.0], size=idx.size)
+    return ro.quantize(v, fmt or "float32", saturate=True).astype(np.float32)
+
+
+def _outcome(call):
+    try:
+        with np.errstate(all="ignore"):
+            return call()
+    except (ValueError, TypeError) as exc:
+        return type(exc)
+
+
+def _fast_paths_equal_the_engine(acc, data):
+    """Whatever fast path an accumulator takes (C++ chains, fused kernel, sliced orders), its
+    bits equal the general engine's, for every field the Accumulator accepts."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    M, K, N = data.draw(st.integers(1, 4)), data.draw(st.integers(0, 40)), data.draw(
+        st.integers(1, 6))
+    specials = data.draw(st.booleans())
+    a = _operand(rng, (M, K), acc.a_fmt, specials)
+    b = _operand(rng, (K, N), acc.b_fmt, specials)
+    c = _operand(rng, (M, N), "bfloat16", specials) if data.draw(st.booleans()) else None
+    kw = {}
+    if data.draw(st.booleans()):
+        kw = dict(scale_a=np.float32(rng.choice([0.5, 3.0, 2.0**-7])),
+                  scale_b=ro.quantize(rng.random((1, N)) + 0.5, "bfloat16").astype(np.float32))
+    if data.draw(st.booleans()):  # float64 operands skip the float32-only shortcut
+        a, b = a.astype(np.float64), b.astype(np.float64)
+    if data.draw(st.booleans()):  # two batch elements: stochastic words run on across them
+        a = np.stack([a, a[::-1]])
+        c = None if c is None else np.stack([c, c])
+
+    def run():
+        return ro.matmul(a, b, acc, c=c, codes=True, **kw)
+
+    fast = _outcome(run)
+    ro.accumulate._NATIVE = False
+    try:
+        slow = _outcome(run)
+    finally:
+        ro.accumulate._NATIVE = True
+    hypothesis.event("fused" if acc.fused is not None else acc.order.kind)
+    hypothesis.event("float32 chain" if ro.accumulate._float32_fma_chain(acc) else
+                     "narrow chain" if ro.accumulate._narrow_chain(acc, a, b) else "-")
+    if isinstance(fast, type) or isinstance(slow, type):
+        hypothesis.event(f"raised {getattr(fast, '__name__', '-')}")
+        assert fast is slow, (fast, slow)
+        return
+    assert fast.dtype == slow.dtype
+    bad = np.argwhere(fast != slow)
+    assert bad.size == 0, [(tuple(i), int(fast[tuple(i)]), int(slow[tuple(i)])) for i in bad[:3]]
+
+
+_FIELDS = dict(deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+test_every_accumulator_field_fast_paths_equal_the_engine = settings(max_examples=200, **_FIELDS)(
+    given(acc=accumulators(), data=st.data())(_fast_paths_equal_the_engine))
+test_every_accumulator_field_fast_paths_equal_the_engine_long = pytest.mark.slow(
+    settings(max_examples=5000, **_FIELDS)(
+        given(acc=accumulators(), data=st.data())(_fast_paths_equal_the_engine)))

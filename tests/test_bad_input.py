@@ -41,6 +41,27 @@ import roundoff as ro
         (lambda: ro.convert([1 << 16], "bf16", "e4m3"), ValueError, "^codes"),
         (lambda: ro.astype([1.0], "tf32"), ValueError, "^fmt"),
         (lambda: ro.set_num_threads(-1), ValueError, "^n"),
+        (lambda: ro.set_num_threads(2**31), ValueError, "^n"),
+        (lambda: ro.set_num_threads(1.5), TypeError, "^n"),
+        (lambda: ro.FusedAdder(4, 20, "float64"), ValueError, "^out_fmt"),
+        (lambda: ro.FusedAdder(4, 20, "e4m3"), ValueError, "^out_fmt"),
+        (lambda: ro.FusedAdder(32, 46), ValueError, "^frac_bits"),
+        (lambda: ro.FusedAdder(0, 20), ValueError, "^terms"),
+        (lambda: ro.FusedAdder(4, 20, e_zero=600), ValueError, "^e_zero"),
+        (lambda: ro.FusedAdder(4, 20, e_zero=1.0), TypeError, "^e_zero"),
+        (lambda: ro.Accumulator(out_nan=2**70), ValueError, "^out_nan"),
+        (lambda: ro.Accumulator(out_nan=-1), ValueError, "^out_nan"),
+        (lambda: ro.Accumulator(out_nan=1.5), TypeError, "^out_nan"),
+        (lambda: ro.matmul(np.ones((1, 1)), np.ones((1, 1)), ro.Accumulator(out_nan=0x7F800000)),
+         ValueError, "^out_nan"),
+        (lambda: ro.matmul(np.ones((1, 1)), np.ones((1, 1)), ro.Accumulator(out_nan=2**40)),
+         ValueError, "^out_nan"),
+        (lambda: ro.Accumulator(seed=2**64), ValueError, "^seed"),
+        (lambda: ro.Accumulator(seed=-1), ValueError, "^seed"),
+        (lambda: ro.Accumulator(seed=1.0), TypeError, "^seed"),
+        (lambda: ro.Accumulator(sr_bits=33), ValueError, "^sr_bits"),
+        (lambda: ro.Accumulator(saturate=1), TypeError, "^saturate"),
+        (lambda: ro.captures.replay("/nonexistent/capture.npz"), FileNotFoundError, "^path"),
     ],
 )
 def test_clear_errors(call, exc, match):
@@ -186,3 +207,58 @@ def test_fuzz_matmul_never_crashes(raw, dts, shapes, acc, use_c):
     except (ValueError, TypeError):
         return
     assert out.shape == (np.shape(a)[0], np.shape(b)[1])
+
+
+def test_oversubscribed_threads_warn():
+    before = ro.get_num_threads()
+    try:
+        with pytest.warns(RuntimeWarning, match="oversubscribe"):
+            ro.set_num_threads(1000)
+        assert ro.get_num_threads() == 1000
+        assert np.array_equal(ro.encode(np.arange(5.0), "e4m3"), [0, 56, 64, 68, 72])
+    finally:
+        ro.set_num_threads(before)
+
+
+def _corrupt_capture_files(tmp_path, count, seed):
+    """Damaged copies of the packaged capture sample: bytes flipped, runs zeroed, truncated."""
+    data = ro.captures.SAMPLE.read_bytes()
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        b = bytearray(data)
+        kind = i % 3
+        if kind == 0:
+            for pos in rng.integers(0, len(b), rng.integers(1, 8)):
+                b[pos] ^= 1 << int(rng.integers(0, 8))
+        elif kind == 1:
+            pos = int(rng.integers(0, len(b)))
+            b[pos:pos + int(rng.integers(1, 200))] = bytes(min(200, len(b) - pos))
+        else:
+            b = b[:int(rng.integers(0, len(b)))]
+        path = tmp_path / f"damaged{i}.npz"
+        path.write_bytes(bytes(b))
+        yield path
+
+
+def _check_damaged_replays(paths):
+    outcomes = {"replayed": 0, "ValueError": 0}
+    for path in paths:
+        try:
+            result = ro.captures.replay(path)
+        except ValueError as exc:
+            assert str(exc).startswith("path: "), exc
+            outcomes["ValueError"] += 1
+            continue
+        assert all(0 <= r.matched <= r.total for r in result)
+        outcomes["replayed"] += 1
+    assert outcomes["ValueError"] > 0, outcomes
+
+
+def test_damaged_capture_files_give_a_clear_error(tmp_path):
+    # replay on damaged files raised BadZipFile, zlib.error, EOFError or KeyError (453 of 1000).
+    _check_damaged_replays(_corrupt_capture_files(tmp_path, 60, seed=0))
+
+
+@pytest.mark.slow
+def test_damaged_capture_files_give_a_clear_error_long(tmp_path):
+    _check_damaged_replays(_corrupt_capture_files(tmp_path, 1000, seed=1))

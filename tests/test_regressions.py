@@ -159,3 +159,96 @@ def test_stochastic_sum_reads_bits_beyond_the_lane():
     down = ro.ops.sub(one, tiny, bf16, "stochastic", rbits=r)
     lo = 1.0 - 2.0**-8
     assert ro.decode(down, bf16, np.float64).tolist() == [lo, lo, 1.0, 1.0, 1.0, lo]
+
+
+# -- fast paths and the general engine: one answer per request -----------------------------------
+def _both_paths(a, b, acc, **kw):
+    fast = ro.matmul(a, b, acc, codes=True, **kw)
+    ro.accumulate._NATIVE = False
+    try:
+        slow = ro.matmul(a, b, acc, codes=True, **kw)
+    finally:
+        ro.accumulate._NATIVE = True
+    return fast, slow
+
+
+def test_random_bits_dropped_on_a_fast_path():
+    # FusedAdder(out_rounding="stochastic") on the C++ path passed no random bits, so it equalled
+    # toward_zero bit for bit while the Python engine rounded stochastically.
+    a = np.random.default_rng(1).standard_normal((64, 64)).astype(np.float32)
+
+    def acc(mode, seed=0):
+        return ro.Accumulator(a_fmt="bf16", b_fmt="bf16", seed=seed,
+                              fused=ro.FusedAdder(16, 24, "bf16", mode))
+
+    sr, sr_slow = _both_paths(a, a, acc("stochastic"))
+    rz, rz_slow = _both_paths(a, a, acc("toward_zero"))
+    assert np.array_equal(sr, sr_slow) and np.array_equal(rz, rz_slow)
+    differ = np.count_nonzero(sr != rz)
+    assert 1000 < differ < 4096, differ
+    other = ro.matmul(a, a, acc("stochastic", seed=1), codes=True)
+    assert np.count_nonzero(other != sr) > 1000
+    # Stochastic rounding lands on a neighbour: between toward_zero and one ulp away.
+    up = ro.matmul(a, a, acc("up"), codes=True)
+    down = ro.matmul(a, a, acc("down"), codes=True)
+    v, lo, hi = (ro.decode(x, "float32", np.float64) for x in (sr, down, up))
+    assert np.all((v >= lo) & (v <= hi))
+
+
+def test_unchecked_parameter_differs_between_paths():
+    # FusedAdder.e_zero was not range-checked: with e_zero=-2000 the engine returned NaN for an
+    # all-zero column and the C++ path 0. It is now bounded, and the paths agree at its ends.
+    a = np.array([[0, 1], [1.5, 2]], np.float32)
+    b = np.array([[0, 1], [0, 3]], np.float32)
+    with pytest.raises(ValueError, match="^e_zero"):
+        ro.FusedAdder(2, 24, e_zero=-2000)
+    for e_zero in (-512, -133, 0, 40, 512):
+        acc = ro.Accumulator("bf16", "up", a_fmt="bf16", b_fmt="bf16", promote_every=2,
+                             fused=ro.FusedAdder(2, 24, e_zero=e_zero))
+        fast, slow = _both_paths(a, b, acc)
+        assert np.array_equal(fast, slow), e_zero
+        assert not np.any(np.isnan(ro.decode(fast, "float32")))
+
+
+def test_saturation_ignored_on_a_fast_path():
+    # The C++ fused kernel promoted into the accumulator without its saturation: an overflow
+    # gave Inf there and max in the engine.
+    a = np.full((1, 4), 2.0**100, np.float32)
+    b = np.full((4, 2), 2.0**100, np.float32)
+    acc = ro.Accumulator("bf16", a_fmt="bf16", b_fmt="bf16", saturate=True, promote_every=2,
+                         fused=ro.FusedAdder(2, 24))
+    fast, slow = _both_paths(a, b, acc, out_fmt="bf16")
+    assert np.array_equal(fast, slow)
+    assert ro.decode(fast, "bf16", np.float64).tolist() == [[ro.BF16.max, ro.BF16.max]]
+
+
+def test_empty_k_split_k_fused():
+    # A fused accumulator with split_k and K = 0 divided by zero (also through sum and dot).
+    acc = ro.Accumulator(a_fmt="bf16", b_fmt="bf16", fused=ro.FusedAdder(4, 20), split_k=2)
+    z = ro.matmul(np.zeros((2, 0), np.float32), np.zeros((0, 3), np.float32), acc)
+    assert z.shape == (2, 3) and not z.any()
+    c = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert np.array_equal(ro.matmul(np.zeros((2, 0)), np.zeros((0, 3)), acc, c=c), c)
+    assert ro.sum(np.zeros((3, 0)), axis=1, accumulator=acc).tolist() == [0.0, 0.0, 0.0]
+    assert float(ro.dot(np.zeros(0), np.zeros(0), acc)) == 0.0
+
+
+def test_random_bits_reused_across_products_and_batch_elements():
+    # Products rounded stochastically took the same random word for every k of an output, and
+    # every batch element reused the words of the first: the roundings were correlated (all
+    # K products of an output rounded the same way).
+    K = 256
+    x = np.full((1, K), 1.0 + 2.0**-10)  # into bf16: D = 1/8 for every product
+    acc = ro.Accumulator("float64", product_fmt="bf16", product_rounding="stochastic", seed=9)
+    total = float(ro.matmul(x, np.ones((K, 1)), acc)[0, 0])
+    ups = (total - K) / 2.0**-7
+    # All or none rounding up has probability (7/8)^256 + (1/8)^256 < 1e-14.
+    assert ups == int(ups) and 0 < ups < K, ups
+    # 256 batch elements of one product each, rounded under their own words.
+    outs = ro.matmul(np.full((K, 1, 1), 1.0 + 2.0**-10), np.ones((K, 1, 1)), acc)[:, 0, 0]
+    assert set(outs.tolist()) == {1.0, 1.0 + 2.0**-7}
+    # Batch element n continues the words of element n - 1: the same as one long matrix.
+    a = np.full((4, 3, 1), 1.0 + 2.0**-10)
+    batched = ro.matmul(a, np.ones((4, 1, 5)), acc)
+    flat = ro.matmul(a.reshape(12, 1), np.ones((1, 5)), acc)
+    assert np.array_equal(batched.reshape(12, 5), flat)

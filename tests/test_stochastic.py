@@ -108,16 +108,18 @@ def test_numpy_philox_equals_pure_python():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 42, 0xDEADBEEF, 2**32 + 5, 2**64 - 1])
-@pytest.mark.parametrize("first", [0, 4, 4096, 2**34, 2**60])
+@pytest.mark.parametrize("first", [0, 1, 3, 4, 4097, 4098, 2**34, 2**60 + 2])
 def test_philox_words_equal_the_reference_stream(seed, first):
     n = 1001
     got = _core.philox_words(seed, first, n)
     assert got.dtype == np.uint32 and got.shape == (n,)
-    assert np.array_equal(got, philox_words_np(seed, first, n))
+    skip = first % 4  # a first index inside a block: the rest of that block first
+    assert np.array_equal(got, philox_words_np(seed, first - skip, n + skip)[skip:])
+    assert np.array_equal(_core.philox_words(seed, first, 2), got[:2])
     # And the block function directly.
     c = first // 4
     blk = _core.philox_block((c & MASK32, c >> 32, 0, 0), (seed & MASK32, seed >> 32))
-    assert tuple(int(v) for v in got[:4]) == tuple(blk)
+    assert tuple(int(v) for v in got[:4 - skip]) == tuple(blk)[skip:]
 
 
 # --- the bits encode uses ----------------------------------------------------------------------

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <type_traits>
-
+#include <vector>
 
 #include "roundoff/known_formats.hpp"
 #include "roundoff/convert.hpp"
@@ -36,10 +36,10 @@ bool operands_fit(const ArithRequest& req) {
 template <Rounding M, ArithOp Op, class E, int N, int Q, class Dst, const FormatInfo* K = nullptr,
           bool ViaFloat32 = false>
 void arith_typed(const StridedView& a, const StridedView* b, const StridedView* c, void* out_raw,
-                 const ArithRequest& req, const StridedView* rbits, int threads) {
+                 const ArithRequest& req, const StridedView* rbits, int threads, Stop& stop) {
   using Src = std::conditional_t<K != nullptr, Dst, E>;
   const size_t n = element_count(a);
-  const size_t tiles = (n + kTile - 1) / kTile;
+  const int64_t tiles = int64_t((n + kTile - 1) / kTile);
   Dst* out = static_cast<Dst*>(out_raw);
   const ArithFacts k{known_or<K>(req.a), known_or<K>(req.b), known_or<K>(req.c),
                      known_or<K>(req.to), req.policy, req.flush_inputs};
@@ -47,28 +47,37 @@ void arith_typed(const StridedView& a, const StridedView* b, const StridedView* 
   const StridedView* views[3] = {&a, b, c};
   bool direct = K != nullptr;
   for (int i = 0; i < arity(Op); ++i) direct = direct && views[i]->contiguous;
-  const int nthreads = tiles >= 4 ? std::max(1, threads) : 1;
-#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
-  for (long long t = 0; t < (long long)tiles; ++t) {
-    Src bufs[3][kTile];
-    uint32_t bits_buf[kTile];
+  const int nthreads = threads_for(tiles, 4, threads);
+  // Per-thread tile buffers, on the heap: a thread's stack may be small.
+  const size_t per = std::min(n, kTile);
+  std::vector<Src> operand_bufs(direct ? 0 : per * 3 * size_t(nthreads));
+  std::vector<uint32_t> bits_bufs(M == Rounding::stochastic ? per * size_t(nthreads) : 0);
+  parallel_for(tiles, nthreads, stop, [&](int64_t t, int thread) {
     const IeeeFloatMode ieee;
     const size_t first = size_t(t) * kTile;
     const size_t count = std::min(kTile, n - first);
-    const Src* src[3] = {bufs[0], bufs[1], bufs[2]};
+    const Src* src[3] = {nullptr, nullptr, nullptr};
     for (int i = 0; i < arity(Op); ++i) {
-      if (direct) src[i] = reinterpret_cast<const Src*>(views[i]->data) + first;
-      else gather_codes<Src>(*views[i], first, count, bufs[i]);
+      if (direct) {
+        src[i] = reinterpret_cast<const Src*>(views[i]->data) + first;
+      } else {
+        Src* buf = operand_bufs.data() + per * size_t(3 * thread + i);
+        gather_codes<Src>(*views[i], first, count, buf);
+        src[i] = buf;
+      }
     }
-    if (M == Rounding::stochastic)
-      tile_random_bits(rbits, req.seed, k.policy.sr_bits, first, count, bits_buf);
+    uint32_t* bits = nullptr;
+    if (M == Rounding::stochastic) {
+      bits = bits_bufs.data() + per * size_t(thread);
+      tile_random_bits(rbits, req.seed, k.policy.sr_bits, first, count, bits);
+    }
     arith_span<M, Op, E, N, Q, ViaFloat32>(src[0], src[1], src[2], out + first, count, k, S,
-                                           bits_buf);
-  }
+                                           bits);
+  });
 }
 
 using ArithFn = void (*)(const StridedView&, const StridedView*, const StridedView*, void*,
-                         const ArithRequest&, const StridedView*, int);
+                         const ArithRequest&, const StridedView*, int, Stop&);
 
 template <Rounding M, ArithOp Op, class E, int N, int Q>
 ArithFn pick_dst(int out_itemsize) {
@@ -146,13 +155,13 @@ ArithFn pick_op(const ArithRequest& req, int out_itemsize) {
 
 void arith_array(const StridedView& a, const StridedView* b, const StridedView* c, void* out,
                  int out_itemsize, const ArithRequest& req, const StridedView* rbits,
-                 int threads) {
+                 int threads, Stop& stop) {
   if ((b != nullptr) != (arity(req.op) >= 2) || (c != nullptr) != (arity(req.op) == 3))
     throw std::invalid_argument("operands: as many as the operation takes");
   const ArithFn fn = dispatch_mode(req.mode, [&](auto m) {
     return pick_op<decltype(m)::value>(req, out_itemsize);
   });
-  fn(a, b, c, out, req, rbits, threads);
+  fn(a, b, c, out, req, rbits, threads, stop);
 }
 
 }  // namespace roundoff

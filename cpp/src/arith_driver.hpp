@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "parallel.hpp"
 #include "roundoff/elementwise.hpp"
 #include "roundoff/format.hpp"
 #include "roundoff/round.hpp"
@@ -21,8 +22,9 @@ struct ArithRequest {
 
 // out[i] = round(a[i] op b[i]) (fma: round(a[i] * b[i] + c[i]); sqrt: round(sqrt(a[i]))) for
 // every element of the common shape of the operands; b and c are null beyond the op's arity.
+// Stops early (out incomplete) once `stop` is requested.
 void arith_array(const StridedView& a, const StridedView* b, const StridedView* c, void* out,
                  int out_itemsize, const ArithRequest& req, const StridedView* rbits,
-                 int threads);
+                 int threads, Stop& stop);
 
 }  // namespace roundoff

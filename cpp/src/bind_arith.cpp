@@ -45,15 +45,20 @@ void arith(int op, const py::array& a, const py::object& b, const py::object& c,
                          Policy{saturate, flush_outputs, sr_bits},
                          flush_inputs,
                          seed};
+  check_code_width(a, req.a, "a");
+  if (n >= 2) check_code_width(ba, req.b, "b");
+  if (n == 3) check_code_width(ca, req.c, "c");
+  check_code_width(out, req.to, "out");
   const StridedView av = view_of(a), bv = view_of(ba), cv = view_of(ca);
   StridedView rv;
   const StridedView* rp = rbits_view(rbits, out, rv);
   void* dst = out.mutable_data();
   const int out_itemsize = int(out.itemsize());
   const int threads = thread_count();
-  py::gil_scoped_release release;
-  arith_array(av, n >= 2 ? &bv : nullptr, n == 3 ? &cv : nullptr, dst, out_itemsize, req, rp,
-              threads);
+  run_interruptible([&](Stop& stop) {
+    arith_array(av, n >= 2 ? &bv : nullptr, n == 3 ? &cv : nullptr, dst, out_itemsize, req, rp,
+                threads, stop);
+  });
 }
 
 }  // namespace

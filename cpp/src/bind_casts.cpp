@@ -33,23 +33,26 @@ void convert(const py::array& src, py::array& out, const py::tuple& from, const 
              int mode, bool saturate, bool flush_inputs, bool flush_outputs, int sr_bits,
              uint64_t seed, const py::object& rbits) {
   check_mode_and_sr_bits(mode, sr_bits);
-  if (!(out.flags() & py::array::c_style) || !out.writeable() || out.size() != src.size())
-    throw std::invalid_argument("out must be a writeable C-contiguous array of the input's size");
+  if (!(out.flags() & py::array::c_style) || !out.writeable() || out.ndim() != src.ndim())
+    throw std::invalid_argument("out must be a writeable C-contiguous array of the input's shape");
+  for (py::ssize_t d = 0; d < src.ndim(); ++d)
+    if (out.shape(d) != src.shape(d))
+      throw std::invalid_argument("out must be a writeable C-contiguous array of the input's shape");
   CastRequest req{make_info(format_from_facts(from)), make_info(format_from_facts(to)),
                   static_cast<Rounding>(mode),   Policy{saturate, flush_outputs, sr_bits},
                   flush_inputs,                  seed};
+  check_code_width(src, req.from, "src");
+  check_code_width(out, req.to, "out");
   const StridedView sv = view_of(src);
   StridedView rv;
   const StridedView* rp = rbits_view(rbits, src, rv);
   void* dst = out.mutable_data();
   const int dst_itemsize = int(out.itemsize());
   const int threads = thread_count();
-  py::gil_scoped_release release;
-  convert_array(sv, dst, dst_itemsize, req, rp, threads);
+  run_interruptible([&](Stop& stop) { convert_array(sv, dst, dst_itemsize, req, rp, threads, stop); });
 }
 
 py::array_t<uint32_t> philox_words(uint64_t seed, uint64_t first, uint64_t n) {
-  if (first % 4 != 0) throw std::invalid_argument("first must be a multiple of 4");
   py::array_t<uint32_t> out(static_cast<py::ssize_t>(n));
   philox_bits(seed, first, n, out.mutable_data());
   return out;

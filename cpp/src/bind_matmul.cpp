@@ -3,7 +3,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <stdexcept>
+#include <string>
+#include <type_traits>
 
 #include "bind_common.hpp"
 #include "matmul_driver.hpp"
@@ -15,10 +18,12 @@ namespace {
 
 template <class T>
 const T* data_of(const py::array& x, py::ssize_t rows, py::ssize_t cols, const char* name) {
+  const char kind = std::is_same<T, float>::value || std::is_same<T, double>::value ? 'f' : 'u';
   if (x.ndim() != 2 || x.shape(0) != rows || x.shape(1) != cols || x.itemsize() != sizeof(T) ||
-      !(x.flags() & py::array::c_style))
-    throw std::invalid_argument(std::string(name) + ": a C-contiguous array of the expected "
-                                "shape and dtype");
+      x.dtype().kind() != kind || !(x.flags() & py::array::c_style) ||
+      reinterpret_cast<uintptr_t>(x.data()) % alignof(T) != 0)
+    throw std::invalid_argument(std::string(name) + ": an aligned C-contiguous array of the "
+                                "expected shape and dtype");
   return static_cast<const T*>(x.data());
 }
 
@@ -42,8 +47,8 @@ FloatOperands float_operands(const py::array& a, const py::array& b, const py::o
 void f32_fma(const py::array& a, const py::array& b, const py::object& c, py::array& out) {
   const FloatOperands x = float_operands(a, b, c, out);
   const int threads = thread_count();
-  py::gil_scoped_release release;
-  matmul_f32_fma(x.a, x.b, x.c, x.out, x.M, x.K, x.N, threads);
+  run_interruptible(
+      [&](Stop& stop) { matmul_f32_fma(x.a, x.b, x.c, x.out, x.M, x.K, x.N, threads, stop); });
 }
 
 void narrow_acc(const py::array& a, const py::array& b, const py::object& c, py::array& out,
@@ -51,30 +56,39 @@ void narrow_acc(const py::array& a, const py::array& b, const py::object& c, py:
   const FloatOperands x = float_operands(a, b, c, out);
   const FormatInfo acc = make_info(format_from_facts(acc_facts));
   const int threads = thread_count();
-  py::gil_scoped_release release;
-  matmul_narrow_acc(x.a, x.b, x.c, x.out, x.M, x.K, x.N, acc, threads);
+  run_interruptible([&](Stop& stop) {
+    matmul_narrow_acc(x.a, x.b, x.c, x.out, x.M, x.K, x.N, acc, threads, stop);
+  });
 }
 
 void fused(const py::array& a, const py::array& b, const py::object& c, py::array& out,
            int a_emin, int b_emin, int terms, int frac_bits, int e_zero,
-           const py::tuple& step_facts, int step_mode, long long promote_every,
-           const py::tuple& acc_facts) {
+           const py::tuple& step_facts, int step_mode, int sr_bits, uint64_t seed,
+           uint64_t step0, uint64_t word0, long long promote_every, const py::tuple& acc_facts,
+           bool saturate) {
   const py::ssize_t M = a.shape(0), K = a.ndim() == 2 ? a.shape(1) : 0, N = out.shape(1);
   const double* pa = data_of<double>(a, M, K, "a");
   const double* pb = data_of<double>(b, K, N, "b");
   const double* pc = c.is_none() ? nullptr : data_of<double>(c.cast<py::array>(), M, N, "c");
   if (!out.writeable()) throw std::invalid_argument("out must be writeable");
   double* po = const_cast<double*>(data_of<double>(out, M, N, "out"));
-  check_mode_and_sr_bits(step_mode, 32);
-  if (terms < 1 || frac_bits < 0 || frac_bits > 45 || promote_every < 0)
-    throw std::invalid_argument("terms, frac_bits or promote_every out of range");
-  const FusedRequest req{a_emin, b_emin, terms, frac_bits, e_zero,
-                         make_info(format_from_facts(step_facts)),
-                         static_cast<Rounding>(step_mode), promote_every,
-                         make_info(format_from_facts(acc_facts))};
+  check_mode_and_sr_bits(step_mode, sr_bits);
+  int bit_length = 0;
+  for (int l = terms; l > 0; l >>= 1) ++bit_length;
+  const FormatInfo step = make_info(format_from_facts(step_facts));
+  if (terms < 1 || terms > kMaxFusedTerms || frac_bits < 0 || frac_bits + bit_length > 51 ||
+      e_zero < -512 || e_zero > 512 || promote_every < 0 || a_emin < -1100 || b_emin < -1100)
+    throw std::invalid_argument("terms, frac_bits, e_zero or promote_every out of range");
+  if (step.f.nonfinite != NonFinite::ieee || step.emax > 512 ||
+      step.emin - step.f.man_bits < -512)
+    throw std::invalid_argument("step_facts: an IEEE format with exponents within +-512");
+  const FusedRequest req{a_emin, b_emin, terms, frac_bits, e_zero, step,
+                         static_cast<Rounding>(step_mode), sr_bits, seed, step0, word0,
+                         promote_every,
+                         make_info(format_from_facts(acc_facts)), saturate};
   const int threads = thread_count();
-  py::gil_scoped_release release;
-  matmul_fused(pa, pb, pc, po, M, K, N, req, threads);
+  run_interruptible(
+      [&](Stop& stop) { matmul_fused(pa, pb, pc, po, M, K, N, req, threads, stop); });
 }
 
 }  // namespace
@@ -87,8 +101,10 @@ void bind_matmul(py::module_& m) {
         "out = the chain acc <- round(a[i,k] b[k,j] + acc) over ascending k, acc bf16/fp16.");
   m.def("matmul_fused", &fused, py::arg("a"), py::arg("b"), py::arg("c"), py::arg("out"),
         py::arg("a_emin"), py::arg("b_emin"), py::arg("terms"), py::arg("frac_bits"),
-        py::arg("e_zero"), py::arg("step_facts"), py::arg("step_mode"),
-        py::arg("promote_every"), py::arg("acc_facts"),
+        py::arg("e_zero"), py::arg("step_facts"), py::arg("step_mode"), py::arg("sr_bits"),
+        py::arg("seed"), py::arg("step0"), py::arg("word0"), py::arg("promote_every"),
+        py::arg("acc_facts"),
+        py::arg("saturate"),
         "out = the fused multi-term adder chained over K (tensor-core model).");
 }
 

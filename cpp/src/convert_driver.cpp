@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -21,30 +22,32 @@ constexpr int kVectorBytes = 32;  // one AVX2 register per lane set
 template <Rounding M, class Src, class Dst, const FormatInfo* KF = nullptr,
           const FormatInfo* KT = nullptr>
 void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req,
-                   const StridedView* rbits, int threads) {
+                   const StridedView* rbits, int threads, Stop& stop) {
   const size_t n = element_count(src);
-  const size_t tiles = (n + kTile - 1) / kTile;
+  const int64_t tiles = int64_t((n + kTile - 1) / kTile);
   Dst* dst = static_cast<Dst*>(dst_raw);
   const bool use_rbits = M == Rounding::stochastic;
   const bool direct = src.contiguous;
   const bool narrow = fits_32bit_lanes(req.from, req.to);
-  // Small arrays stay on the calling thread: forking costs more than it saves.
-  const int nthreads = tiles >= 4 ? std::max(1, threads) : 1;
-#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
-  for (long long t = 0; t < (long long)tiles; ++t) {
-    Src src_buf[kTile];
-    uint32_t bits_buf[kTile];
+  const int nthreads = threads_for(tiles, 4, threads);
+  // Per-thread tile buffers, on the heap: a thread's stack may be small.
+  const size_t per = std::min(n, kTile);
+  std::vector<Src> src_bufs(direct ? 0 : per * size_t(nthreads));
+  std::vector<uint32_t> bits_bufs(use_rbits ? per * size_t(nthreads) : 0);
+  parallel_for(tiles, nthreads, stop, [&](int64_t t, int thread) {
     const size_t first = size_t(t) * kTile;
     const size_t count = std::min(kTile, n - first);
     const Src* s = reinterpret_cast<const Src*>(src.data) + first;
     if (!direct) {
-      gather<Src, Src>(src, first, count, src_buf);
-      s = src_buf;
+      Src* buf = src_bufs.data() + per * size_t(thread);
+      gather<Src, Src>(src, first, count, buf);
+      s = buf;
     }
     const uint32_t* r = nullptr;
     if (use_rbits) {
-      tile_random_bits(rbits, req.seed, req.policy.sr_bits, first, count, bits_buf);
-      r = bits_buf;
+      uint32_t* buf = bits_bufs.data() + per * size_t(thread);
+      tile_random_bits(rbits, req.seed, req.policy.sr_bits, first, count, buf);
+      r = buf;
     }
     if constexpr (KF != nullptr) {
       convert_span<M, uint32_t, kVectorBytes / 4>(s, dst + first, count, known_or<KF>(req.from),
@@ -55,16 +58,17 @@ void convert_typed(const StridedView& src, void* dst_raw, const CastRequest& req
         if (narrow) {
           convert_span<M, uint32_t, kVectorBytes / 4>(s, dst + first, count, req.from, req.to,
                                                       req.policy, req.flush_inputs, r);
-          continue;
+          return;
         }
       }
       convert_span<M, uint64_t, kVectorBytes / 8>(s, dst + first, count, req.from, req.to,
                                                   req.policy, req.flush_inputs, r);
     }
-  }
+  });
 }
 
-using ConvertFn = void (*)(const StridedView&, void*, const CastRequest&, const StridedView*, int);
+using ConvertFn = void (*)(const StridedView&, void*, const CastRequest&, const StridedView*, int,
+                          Stop&);
 
 template <Rounding M, class Src>
 ConvertFn pick_dst(int dst_itemsize) {
@@ -120,11 +124,11 @@ int default_threads() {
 }
 
 void convert_array(const StridedView& src, void* dst, int dst_itemsize, const CastRequest& req,
-                   const StridedView* rbits, int threads) {
+                   const StridedView* rbits, int threads, Stop& stop) {
   const ConvertFn fn = dispatch_mode(req.mode, [&](auto m) {
     return pick<decltype(m)::value>(req, src.itemsize, dst_itemsize);
   });
-  fn(src, dst, req, rbits, threads);
+  fn(src, dst, req, rbits, threads, stop);
 }
 
 }  // namespace roundoff

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "parallel.hpp"
 #include "roundoff/format.hpp"
 #include "roundoff/round.hpp"
 #include "strided.hpp"
@@ -20,9 +21,10 @@ struct CastRequest {
 };
 
 // Converts every element of src (codes of req.from) into dst (C-contiguous codes of req.to).
-// rbits, when given, has src's shape and an unsigned itemsize of 1, 2 or 4.
+// rbits, when given, has src's shape and an unsigned itemsize of 1, 2 or 4. Stops early (dst
+// incomplete) once `stop` is requested.
 void convert_array(const StridedView& src, void* dst, int dst_itemsize, const CastRequest& req,
-                   const StridedView* rbits, int threads);
+                   const StridedView* rbits, int threads, Stop& stop);
 
 int default_threads();
 

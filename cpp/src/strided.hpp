@@ -57,9 +57,17 @@ inline size_t element_count(const StridedView& v) {
 template <class In, class Out>
 void gather(const StridedView& v, size_t first, size_t count, Out* out) {
   const int nd = int(v.shape.size());
-  if (v.contiguous || nd == 0) {
-    const In* p = reinterpret_cast<const In*>(v.data) + first;
-    for (size_t i = 0; i < count; ++i) out[i] = Out(p[i]);
+  if (v.contiguous || nd == 0) {  // element by element through memcpy: p may be unaligned
+    const char* p = v.data + first * sizeof(In);
+    if constexpr (std::is_same_v<In, Out>) {
+      std::memcpy(out, p, count * sizeof(In));
+    } else {
+      for (size_t i = 0; i < count; ++i) {
+        In value;
+        std::memcpy(&value, p + i * sizeof(In), sizeof(In));
+        out[i] = Out(value);
+      }
+    }
     return;
   }
   std::vector<int64_t> idx(nd);

@@ -37,7 +37,7 @@ from ._rounding import MODE_ALIASES, MODES, rounding_mode
 from . import ops  # noqa: E402  (codes in, codes out)
 from . import orders  # noqa: E402
 from .accumulate import Accumulator, FusedAdder, dot, matmul, sum  # noqa: E402,A004
-from . import bounds, hw  # noqa: E402
+from . import bounds, captures, hw  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -51,5 +51,5 @@ __all__ = [
     "float8_e8m0fnu", "fma", "Format", "format", "FORMATS", "FP16", "FP32", "get_num_threads",
     "max", "min", "ml_dtype", "MODE_ALIASES", "MODES", "mul", "neg", "NONFINITE", "ops",
     "quantize", "rounding_mode", "orders", "Accumulator", "FusedAdder", "dot", "matmul", "sum",
-    "bounds", "hw", "set_num_threads", "sqrt", "sub", "TF32", "tfloat32",
+    "bounds", "captures", "hw", "set_num_threads", "sqrt", "sub", "TF32", "tfloat32",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -26,6 +28,31 @@ def _as_array(x: ArrayLike, name: str) -> Tuple[np.ndarray, bool]:
     return (a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))), scalar
 
 
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """The part of a that is distinct in memory: a broadcast view (stride-0 axes) cut to one
+    index along each such axis, so checks and conversions cost what its data costs."""
+    if 0 not in a.strides or a.size == 0:
+        return a
+    return a[tuple(slice(0, 1) if stride == 0 else slice(None) for stride in a.strides)]
+
+
+def _map_distinct(a: np.ndarray, f: Any) -> np.ndarray:
+    """f applied to the distinct part of a, broadcast back to a's shape (read-only then)."""
+    d = _distinct(a)
+    return f(a) if d is a else np.broadcast_to(f(d), a.shape)
+
+
+def _exact_integers(a: np.ndarray, name: str) -> np.ndarray:
+    """Integers as float64 values, checked to be exact (uint64 values near 2^64 round up to
+    2^64, which casts back to garbage: silenced, then rejected as inexact)."""
+    f = a.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        exact = a.dtype.kind == "b" or a.size == 0 or np.array_equal(f.astype(a.dtype), a)
+    if not exact:
+        raise ValueError(f"{name}: integers beyond 2^53 cannot be taken exactly; pass floats")
+    return f
+
+
 def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
     """The input as (codes array, its format, whether it was a scalar). Values are taken exactly."""
     a, scalar = _as_array(x, name)
@@ -33,9 +60,7 @@ def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
     if fmt is not None:
         return a.view(_UINT_FOR_SIZE[a.dtype.itemsize]), fmt, scalar
     if a.dtype.kind in "biu":
-        f = a.astype(np.float64)
-        if a.size and a.dtype.kind != "b" and not np.array_equal(f.astype(a.dtype), a):
-            raise ValueError(f"{name}: integers beyond 2^53 cannot be taken exactly; pass floats")
+        f = _map_distinct(a, lambda d: _exact_integers(d, name))
         return f.view(np.uint64), float64, scalar
     raise TypeError(
         f"{name}: expected float16/32/64, ml_dtypes or integer data, got dtype {a.dtype}"
@@ -52,9 +77,10 @@ def _codes(codes: ArrayLike, fmt: Format, name: str = "codes") -> Tuple[np.ndarr
     want = fmt.code_dtype
     if a.dtype == want and fmt.bits == 8 * want.itemsize:
         return a, scalar
-    if a.size and (int(a.min()) < 0 or int(a.max()) >= (1 << fmt.bits)):
+    d = _distinct(a)
+    if d.size and (int(d.min()) < 0 or int(d.max()) >= (1 << fmt.bits)):
         raise ValueError(f"{name}: values must be in 0..{(1 << fmt.bits) - 1} for {fmt}")
-    return a.astype(want), scalar
+    return _map_distinct(a, lambda v: v.astype(want)), scalar
 
 
 def _rbits(rbits: ArrayLike, shape: Tuple[int, ...], sr_bits: int) -> np.ndarray:
@@ -65,9 +91,12 @@ def _rbits(rbits: ArrayLike, shape: Tuple[int, ...], sr_bits: int) -> np.ndarray
         raise ValueError(f"rbits: shape {r.shape} does not match the input's {tuple(shape)}")
     if r.dtype.kind == "u" and r.dtype.itemsize <= 4 and 8 * r.dtype.itemsize <= sr_bits:
         return r
-    if r.size and (int(r.min()) < 0 or int(r.max()) >= (1 << sr_bits)):
+    d = _distinct(r)
+    if d.size and (int(d.min()) < 0 or int(d.max()) >= (1 << sr_bits)):
         raise ValueError(f"rbits: values must be in 0..2^{sr_bits}-1 (sr_bits={sr_bits})")
-    return r if (r.dtype.kind == "u" and r.dtype.itemsize <= 4) else r.astype(np.uint32)
+    if r.dtype.kind == "u" and r.dtype.itemsize <= 4:
+        return r
+    return _map_distinct(r, lambda v: v.astype(np.uint32))
 
 
 def _check_policy(saturate: Any, seed: Any, sr_bits: Any, flush: Any) -> None:
@@ -216,10 +245,21 @@ def astype(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", **kwar
     return np.asarray(codes).view(dt)[()] if np.ndim(codes) == 0 else codes.view(dt)
 
 
+MAX_THREADS = 1024
+
+
 def set_num_threads(n: int) -> None:
-    """Threads for the C++ kernels (0: OpenMP's default). Results do not depend on it."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n: expected a non-negative integer, got {n!r}")
+    """Threads for the C++ kernels: 1..1024, or 0 for OpenMP's default (the CPUs this process
+    may use). Results do not depend on it. More threads than CPUs only oversubscribe them:
+    that warns (``RuntimeWarning``)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n: expected an integer, got {n!r}")
+    if not 0 <= n <= MAX_THREADS:
+        raise ValueError(f"n: must be in 0..{MAX_THREADS} (0: OpenMP's default), got {n}")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpus and n > cpus:
+        warnings.warn(f"set_num_threads({n}): this process may use {cpus} CPUs; the kernels "
+                      f"will oversubscribe them", RuntimeWarning, stacklevel=2)
     _core.set_num_threads(int(n))
 
 

@@ -36,13 +36,15 @@ import numpy as np
 from . import _core
 from . import orders as _orders
 from ._arith import _elementwise
-from ._casts import ArrayLike, decode, encode
+from ._casts import ArrayLike, _check_policy, decode, encode
 from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, format
 from ._rounding import MODES, rounding_mode
 
 __all__ = ["Accumulator", "FusedAdder", "sum", "dot", "matmul"]
 
 _GOLDEN = 0x9E3779B97F4A7C15  # step keys for stochastic rounding: seed + step * golden mod 2^64
+_MAX_TERMS = 256  # products per fused step (cpp/src/matmul_driver.hpp: kMaxFusedTerms)
+_MAX_E_ZERO = 512  # |e_zero| (scales 2^(F - emax) stay normal float64 values)
 _SCALE_ORDERS = ("acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt")
 # Formats whose every value is a float32 value (inputs in them need no check).
 _FLOAT32_SUBSETS = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
@@ -63,12 +65,16 @@ class FusedAdder:
     rounding toward zero. NaN inputs, Inf * 0 and Inf - Inf give NaN; otherwise an Inf term wins.
 
     Args:
-        terms: L, products per step.
-        frac_bits: F, fractional bits kept after alignment.
+        terms: L, products per step: 1..256 (tensor cores take 4 to 32).
+        frac_bits: F, fractional bits kept after alignment, with ``F + L.bit_length() <= 51``
+            (then the aligned sum of L + 1 terms is exact in a float64: F <= 45 for L = 32).
         out_fmt: the step's result format (float32; "E8M13" for Hopper FP8: ``Format(8, 13)``;
-            float16 for fp16-accumulate instructions).
-        out_rounding: ``toward_zero`` (fp32 outputs) or ``nearest_even`` (fp16 outputs).
-        e_zero: the exponent given to zero terms.
+            float16 for fp16-accumulate instructions): an IEEE format (overflow gives its Inf)
+            whose exponents lie within -512..512.
+        out_rounding: ``toward_zero`` (fp32 outputs) or ``nearest_even`` (fp16 outputs); any
+            mode of :func:`roundoff.encode`. Stochastic rounding draws its bits as the
+            accumulator's other roundings do (:class:`Accumulator`, ``seed``).
+        e_zero: the exponent given to zero terms, -512..512 (hardware: about -133).
     """
 
     terms: int
@@ -82,9 +88,21 @@ class FusedAdder:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
                 raise TypeError(f"{name}: expected an integer, got {v!r}")
-        if self.terms < 1 or not 0 <= self.frac_bits <= 45:
-            raise ValueError("terms must be >= 1 and frac_bits in 0..45 (exact float64 sums)")
-        object.__setattr__(self, "out_fmt", format(self.out_fmt))
+            object.__setattr__(self, name, int(v))
+        if not 1 <= self.terms <= _MAX_TERMS:
+            raise ValueError(f"terms: must be in 1..{_MAX_TERMS}, got {self.terms}")
+        if not 0 <= self.frac_bits <= 51 - self.terms.bit_length():
+            raise ValueError(f"frac_bits: must be in 0..{51 - self.terms.bit_length()} for "
+                             f"{self.terms} terms (the aligned sum is exact in float64), got "
+                             f"{self.frac_bits}")
+        if not -_MAX_E_ZERO <= self.e_zero <= _MAX_E_ZERO:
+            raise ValueError(f"e_zero: must be in -{_MAX_E_ZERO}..{_MAX_E_ZERO}, got "
+                             f"{self.e_zero}")
+        out = format(self.out_fmt)
+        if out.nonfinite != "ieee" or out.emax > 512 or out.emin - out.man_bits < -512:
+            raise ValueError(f"out_fmt: expected an IEEE format with exponents within "
+                             f"-512..512 (float32, E8M13, float16, ...), got {out}")
+        object.__setattr__(self, "out_fmt", out)
         object.__setattr__(self, "out_rounding", rounding_mode(self.out_rounding))
 
 
@@ -113,7 +131,12 @@ class Accumulator:
         split_k: with ``fused``, sum this many contiguous slices of K (aligned to the block)
             separately, then combine them in ``fmt`` in order ``order``.
         seed, sr_bits: stochastic rounding: step t (in evaluation order) rounds element i of
-            its output with Philox key ``seed + t * 0x9E3779B97F4A7C15 mod 2^64``, word i.
+            its output with Philox key ``seed + t * 0x9E3779B97F4A7C15 mod 2^64``, word i. A
+            fused chain numbers its roundings in evaluation order too (each step, then its
+            promotion); split-K slice s numbers its own from 2Ks, their combine from 2KS.
+            Input a is rounded under step -1, b under -2, c under -3, product k under -4 - k.
+            Words run on across batch elements: output (n, i, j) of batch element n takes
+            word n * M * N + i * N + j (inputs likewise over their own elements).
         saturate: overflow gives +-max instead of Inf/NaN in every rounding.
         out_fmt, out_rounding: the result's format and rounding when :func:`matmul` is not
             given them (default: the accumulator format; float32 for a fused accumulator).
@@ -196,39 +219,68 @@ class Accumulator:
             if name == "promote_every" and v % self.fused.terms:
                 raise ValueError(f"promote_every: must be a multiple of the block "
                                  f"({self.fused.terms} terms)")
-        if not isinstance(self.fma, (bool, np.bool_)):
-            raise TypeError(f"fma: expected a bool, got {self.fma!r}")
+        for name in ("fma", "saturate"):
+            v = getattr(self, name)
+            if not isinstance(v, (bool, np.bool_)):
+                raise TypeError(f"{name}: expected a bool, got {v!r}")
+            set_(self, name, bool(v))
+        _check_policy(self.saturate, self.seed, self.sr_bits, False)
+        set_(self, "seed", int(self.seed))
+        set_(self, "sr_bits", int(self.sr_bits))
+        if self.out_nan is not None:
+            v = self.out_nan
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"out_nan: expected an integer code, got {v!r}")
+            if not 0 <= v < 1 << 64:
+                raise ValueError(f"out_nan: a code in 0..2^64-1, got {v}")
+            set_(self, "out_nan", int(v))
 
     def replace(self, **changes: Any) -> "Accumulator":
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
     # -- the pieces ---------------------------------------------------------------------------
-    def _round(self, v: np.ndarray, fmt: Format, mode: str, step: int) -> np.ndarray:
-        """v (exact float64 values) rounded once into fmt, as float64 values."""
-        seed = (self.seed + step * _GOLDEN) % (1 << 64)
-        c = encode(v, fmt, mode, saturate=self.saturate, seed=seed, sr_bits=self.sr_bits)
+    def _key(self, step: int) -> int:
+        return (self.seed + step * _GOLDEN) % (1 << 64)
+
+    def _bits(self, mode: str, step: int, shape: Tuple[int, ...], word0: int
+              ) -> Optional[np.ndarray]:
+        """The random integers of a stochastic rounding of an array of `shape` whose element 0
+        is word `word0` of the stream (None when encode draws them itself: from word 0)."""
+        if mode != "stochastic" or word0 == 0:
+            return None
+        words = _core.philox_words(self._key(step), word0, int(np.prod(shape)))
+        return (words >> np.uint32(32 - self.sr_bits)).reshape(shape)
+
+    def _round(self, v: np.ndarray, fmt: Format, mode: str, step: int, word0: int = 0,
+               saturate: Optional[bool] = None) -> np.ndarray:
+        """v (exact float64 values) rounded once into fmt, as float64 values (saturating as the
+        accumulator does unless told); element 0 of v is word word0 of step's stream."""
+        sat = self.saturate if saturate is None else saturate
+        c = encode(v, fmt, mode, saturate=sat, seed=self._key(step), sr_bits=self.sr_bits,
+                   rbits=self._bits(mode, step, np.shape(v), word0))
         return decode(c, fmt, np.float64)
 
-    def _add(self, x: np.ndarray, y: np.ndarray, step: int) -> np.ndarray:
+    def _add(self, x: np.ndarray, y: np.ndarray, step: int, word0: int = 0) -> np.ndarray:
         """round(x + y) into the accumulator, x and y exact float64 values."""
-        seed = (self.seed + step * _GOLDEN) % (1 << 64)
-        return _elementwise("add", (x, y), self.fmt, self.rounding, self.saturate, seed,
-                            self.sr_bits, None, False, np.float64, False)
+        bits = self._bits(self.rounding, step, np.broadcast_shapes(np.shape(x), np.shape(y)),
+                          word0)
+        return _elementwise("add", (x, y), self.fmt, self.rounding, self.saturate,
+                            self._key(step), self.sr_bits, bits, False, np.float64, False)
 
-    def _quantize_input(self, x: np.ndarray, fmt: Format, step: int) -> np.ndarray:
+    def _quantize_input(self, x: np.ndarray, fmt: Format, step: int, word0: int) -> np.ndarray:
         # truncate_bits rounds finite values toward zero (_truncated handles NaN codes).
         mode = "toward_zero" if self.input_rounding == "truncate_bits" else self.input_rounding
-        return self._round(x, fmt, mode, step)
+        return self._round(x, fmt, mode, step, word0)
 
     def _inputs(self, a: np.ndarray, b: np.ndarray, a_in: Optional[Format] = None,
-                b_in: Optional[Format] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """The inputs quantized into a_fmt/b_fmt (skipped when they come in that format:
-        a_in, b_in), checked to be float32 values."""
+                b_in: Optional[Format] = None, batch: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+        """The inputs of batch element `batch` quantized into a_fmt/b_fmt (skipped when they
+        come in that format: a_in, b_in), checked to be float32 values."""
         if self.a_fmt is not None and a_in != self.a_fmt:
-            a = self._quantize_input(a, self.a_fmt, -1)
+            a = self._quantize_input(a, self.a_fmt, -1, batch * a.size)
         if self.b_fmt is not None and b_in != self.b_fmt:
-            b = self._quantize_input(b, self.b_fmt, -2)
+            b = self._quantize_input(b, self.b_fmt, -2, batch * b.size)
         for name, x, fmt in (("a", a, self.a_fmt or a_in), ("b", b, self.b_fmt or b_in)):
             if fmt is not None and str(fmt) in _FLOAT32_SUBSETS:
                 continue  # every value of its format is a float32 value
@@ -241,12 +293,13 @@ class Accumulator:
                     f"{name}_fmt or pass float32-representable values")
         return a, b
 
-    def _product_terms(self, p: np.ndarray) -> np.ndarray:
-        """Exact products p as the terms that are added: exact, or rounded once."""
+    def _product_terms(self, p: np.ndarray, k: int, word0: int) -> np.ndarray:
+        """Exact products p (of index k) as the terms that are added: exact, or rounded once
+        (under step -4 - k)."""
         if self.product_fmt is not None:
-            return self._round(p, self.product_fmt, self.product_rounding, -3)
+            return self._round(p, self.product_fmt, self.product_rounding, -4 - k, word0)
         if not self.fma:
-            return self._round(p, self.fmt, self.rounding, -3)
+            return self._round(p, self.fmt, self.rounding, -4 - k, word0)
         return p
 
 
@@ -258,16 +311,16 @@ def _values(x: ArrayLike, name: str) -> np.ndarray:
 
 
 def _reduce(acc: Accumulator, n: int, term: Callable[[int], np.ndarray],
-            first_step: int = 0) -> np.ndarray:
+            first_step: int = 0, word0: int = 0) -> np.ndarray:
     """Evaluate acc.order over n terms (term(k): exact float64 values, one shape). Each term is
     made when the order first needs it, so only the live partial sums are held."""
     if n == 1:
-        return acc._round(term(0), acc.fmt, acc.rounding, first_step)
+        return acc._round(term(0), acc.fmt, acc.rounding, first_step, word0)
     live: dict = {}
     for i, (left, right) in enumerate(acc.order.nodes(n)):
         x = live.pop(int(left)) if left >= n else term(int(left))
         y = live.pop(int(right)) if right >= n else term(int(right))
-        live[n + i] = acc._add(x, y, first_step + i)
+        live[n + i] = acc._add(x, y, first_step + i, word0)
     return live[2 * n - 2]
 
 
@@ -282,8 +335,9 @@ def _exponents(x: np.ndarray, fmt: Format, e_zero: int) -> np.ndarray:
 
 
 def _fused_step(f: FusedAdder, a_blk: np.ndarray, b_blk: np.ndarray, c: np.ndarray,
-                acc: Accumulator) -> np.ndarray:
-    """One fused step for every output: a_blk (M, L), b_blk (L, N), c (M, N) -> (M, N)."""
+                acc: Accumulator, step: int, word0: int) -> np.ndarray:
+    """One fused step for every output: a_blk (M, L), b_blk (L, N), c (M, N) -> (M, N); step:
+    the number of its rounding (stochastic rounding's key), word0: output 0's word."""
     with np.errstate(invalid="ignore"):                            # Inf * 0: NaN, as wanted
         p = a_blk[:, :, None] * b_blk[None, :, :]                 # (M, L, N), exact
     ea = _exponents(a_blk, acc.a_fmt, 0)[:, :, None]
@@ -296,7 +350,7 @@ def _fused_step(f: FusedAdder, a_blk: np.ndarray, b_blk: np.ndarray, c: np.ndarr
         t = np.trunc(p * scale[:, None, :]).sum(axis=1) + np.trunc(c * scale)
     with np.errstate(over="ignore", invalid="ignore"):
         v = np.ldexp(t, emax - f.frac_bits)
-    out = decode(encode(v, f.out_fmt, f.out_rounding), f.out_fmt, np.float64)
+    out = acc._round(v, f.out_fmt, f.out_rounding, step, word0, saturate=False)
     # Overflow gives Inf even when rounding toward zero; a zero sum is +0.
     big = np.abs(v) >= 2.0 ** (f.out_fmt.emax + 1)
     out = np.where(big & np.isfinite(v), np.copysign(np.inf, v), out)
@@ -314,28 +368,37 @@ def _fused_step(f: FusedAdder, a_blk: np.ndarray, b_blk: np.ndarray, c: np.ndarr
 
 
 def _fused_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: np.ndarray,
-                 step0: int) -> np.ndarray:
-    """The chained fused steps over K (with promotion); a (M, K), b (K, N), c (M, N)."""
+                 step0: int, word0: int) -> np.ndarray:
+    """The chained fused steps over K (with promotion); a (M, K), b (K, N), c (M, N). The
+    chain's roundings are numbered from step0 in evaluation order: each step, then its
+    promotion (at most 2K numbers); output 0 takes word word0 of each."""
     f = acc.fused
     if _NATIVE and (acc.promote_every is None or acc.rounding == "nearest_even"):
         out = np.empty(c.shape)
-        _core.matmul_fused(np.ascontiguousarray(a, np.float64),
-                           np.ascontiguousarray(b, np.float64),
-                           np.ascontiguousarray(c, np.float64), out, acc.a_fmt.emin,
-                           acc.b_fmt.emin, f.terms, f.frac_bits,
-                           f.e_zero, f.out_fmt._facts(), MODES.index(f.out_rounding),
-                           int(acc.promote_every or 0), acc.fmt._facts())
+        _core.matmul_fused(_aligned(a, np.float64), _aligned(b, np.float64),
+                           _aligned(c, np.float64), out, acc.a_fmt.emin, acc.b_fmt.emin,
+                           f.terms, f.frac_bits, f.e_zero, f.out_fmt._facts(),
+                           MODES.index(f.out_rounding), acc.sr_bits, acc.seed, step0, word0,
+                           int(acc.promote_every or 0), acc.fmt._facts(), acc.saturate)
         return out
     K = a.shape[1]
     main = None if acc.promote_every is None else c
     part = np.zeros_like(c) if acc.promote_every is not None else c
+    t = step0
     for k0 in range(0, K, f.terms):
-        part = _fused_step(f, a[:, k0:k0 + f.terms], b[k0:k0 + f.terms], part, acc)
+        part = _fused_step(f, a[:, k0:k0 + f.terms], b[k0:k0 + f.terms], part, acc, t, word0)
+        t += 1
         done = k0 + f.terms
         if acc.promote_every is not None and (done % acc.promote_every == 0 or done >= K):
-            main = acc._add(main, part, step0 + k0)
+            main = acc._add(main, part, t, word0)
             part = np.zeros_like(c)
+            t += 1
     return part if main is None else main
+
+
+def _aligned(x: np.ndarray, dtype: Any) -> np.ndarray:
+    """x as an aligned C-contiguous array of dtype (the C++ kernels read it in place)."""
+    return np.require(x, dtype, ["C_CONTIGUOUS", "ALIGNED"])
 
 
 # The C++ fast paths (cpp/src/matmul_driver.cpp); tests switch them off to compare them with
@@ -375,12 +438,12 @@ def _narrow_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray) -> bool:
         if f is None or str(f) not in narrow:
             return False
     fa, fb = np.abs(a[np.isfinite(a)]), np.abs(b[np.isfinite(b)])
-    big = (fa.max() if fa.size else 0.0) * (fb.max() if fb.size else 0.0)
+    big = (float(fa.max()) if fa.size else 0.0) * (float(fb.max()) if fb.size else 0.0)
     return big < 2.0**127 and _lowest_bit_exponent(a) + _lowest_bit_exponent(b) >= -149
 
 
 def _sliced_chains(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray],
-                   n: int) -> Any:
+                   n: int, word0: int) -> Any:
     """blocked and split_k orders whose slices are chains the C++ kernels compute: each slice
     of two or more terms through the kernel, single terms exact, then the combine order over
     the slice sums. The same tree, so the same bits (stochastic rounding, whose keys follow
@@ -403,16 +466,17 @@ def _sliced_chains(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[n
         k0, k1 = max(lo - first, 0), hi - first  # the products of terms lo .. hi - 1
         with_c = c if lo < first else None
         if hi - lo == 1:  # a single term is a leaf: exact
-            parts.append(acc._round(c, acc.fmt, acc.rounding, -4) if with_c is not None
-                         else acc._product_terms(a[:, k0, None] * b[None, k0, :]))
+            parts.append(acc._round(c, acc.fmt, acc.rounding, -3, word0) if with_c is not None
+                         else acc._product_terms(a[:, k0, None] * b[None, k0, :], k0, word0))
         else:
-            parts.append(_accumulate(seq, a[:, k0:k1], b[k0:k1], with_c))
-    return _reduce(acc.replace(order=combine), len(parts), parts.__getitem__)
+            parts.append(_accumulate(seq, a[:, k0:k1], b[k0:k1], with_c, word0))
+    return _reduce(acc.replace(order=combine), len(parts), parts.__getitem__, word0=word0)
 
 
-def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray]
-                ) -> np.ndarray:
-    """Accumulate a (..., M, K) @ b (..., K, N) (+ c) into acc.fmt values, float64."""
+def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray],
+                word0: int = 0) -> np.ndarray:
+    """Accumulate a (M, K) @ b (K, N) (+ c) into acc.fmt values, float64; output 0 takes word
+    word0 of every stochastic rounding's stream."""
     M, K, N = a.shape[-2], a.shape[-1], b.shape[-1]
     if acc.k_order is not None:
         P = len(acc.k_order)
@@ -420,40 +484,43 @@ def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.n
         a, b = a[:, perm], b[perm]
     if acc.fused is not None:
         c0 = np.zeros((M, N)) if c is None else acc._round(c, acc.fused.out_fmt, "nearest_even",
-                                                           -4)
+                                                           -3, word0)
         if acc.split_k is None or acc.split_k == 1:
-            return _fused_chain(acc, a, b, c0, 0)
+            return _fused_chain(acc, a, b, c0, 0, word0)
+        # Slice i numbers its roundings from 2Ki, the combine from 2Ks.
         L = acc.fused.terms
         blocks = -(-K // L)
-        s = min(acc.split_k, blocks)
+        s = max(1, min(acc.split_k, blocks))
         edges = [(i * blocks // s) * L for i in range(s + 1)]
         parts = [_fused_chain(acc, a[:, lo:hi], b[lo:hi], c0 if i == 0 else np.zeros((M, N)),
-                              i * K) for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
-        return _reduce(acc, len(parts), parts.__getitem__, first_step=s * K)
+                              2 * K * i, word0)
+                 for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
+        return _reduce(acc, len(parts), parts.__getitem__, 2 * K * s, word0)
     if c is None and K == 0:
         return np.zeros((M, N))
     fma32, narrow = _NATIVE and _float32_fma_chain(acc), _NATIVE and _narrow_chain(acc, a, b)
     if fma32 or narrow:
         out = np.empty((M, N), np.float32)
-        c32 = None if c is None else np.ascontiguousarray(
-            acc._round(c, acc.fmt, acc.rounding, -4), np.float32)
-        a32, b32 = np.ascontiguousarray(a, np.float32), np.ascontiguousarray(b, np.float32)
+        c32 = None if c is None else _aligned(acc._round(c, acc.fmt, acc.rounding, -3, word0),
+                                              np.float32)
+        a32, b32 = _aligned(a, np.float32), _aligned(b, np.float32)
         if fma32:
             _core.matmul_f32_fma(a32, b32, c32, out)
         else:
             _core.matmul_narrow_acc(a32, b32, c32, out, acc.fmt._facts())
         return out.astype(np.float64)
     first = 0 if c is None else 1  # c is term 0
-    sliced = _NATIVE and _sliced_chains(acc, a, b, c, K + first)
+    sliced = _NATIVE and _sliced_chains(acc, a, b, c, K + first, word0)
     if sliced is not False:
         return sliced
 
     def term(k: int) -> np.ndarray:
         if k < first:
-            return acc._round(c, acc.fmt, acc.rounding, -4)
-        return acc._product_terms(a[:, k - first, None] * b[None, k - first, :])
+            return acc._round(c, acc.fmt, acc.rounding, -3, word0)
+        return acc._product_terms(a[:, k - first, None] * b[None, k - first, :], k - first,
+                                  word0)
 
-    return _reduce(acc, K + first, term)
+    return _reduce(acc, K + first, term, word0=word0)
 
 
 def _epilogue(v: np.ndarray, scale_a: Any, scale_b: Any, out_fmt: Optional[FormatLike],
@@ -502,6 +569,8 @@ def _epilogue(v: np.ndarray, scale_a: Any, scale_b: Any, out_fmt: Optional[Forma
     else:
         c = encode(v, dst, mode, saturate=acc.saturate)
     if acc.out_nan is not None and dst.has_nan:
+        if acc.out_nan >= 1 << dst.bits or not np.isnan(decode(acc.out_nan, dst, np.float64)):
+            raise ValueError(f"out_nan: {acc.out_nan:#x} is not a NaN code of {dst}")
         c = np.where(c == dst.nan_code, np.asarray(acc.out_nan).astype(c.dtype), c)
     if codes:
         return c
@@ -567,7 +636,7 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
             and a.shape[1] == b.shape[0]):
         # float32 in, float32 chain: straight to the FMA kernel.
         out = np.empty((a.shape[0], b.shape[1]), np.float32)
-        _core.matmul_f32_fma(np.ascontiguousarray(a), np.ascontiguousarray(b), None, out)
+        _core.matmul_f32_fma(_aligned(a, np.float32), _aligned(b, np.float32), None, out)
         return _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, out.shape, codes,
                          dtype)
     a_in, b_in = (DTYPE_FORMATS.get(getattr(x, "dtype", None)) for x in (a, b))
@@ -593,9 +662,9 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
     av = np.broadcast_to(av, batch + av.shape[-2:])
     bv = np.broadcast_to(bv, batch + bv.shape[-2:])
     out = np.empty(shape)
-    for idx in np.ndindex(*batch):
-        ai, bi = acc._inputs(av[idx], bv[idx], a_in, b_in)
-        out[idx] = _accumulate(acc, ai, bi, None if cv is None else cv[idx])
+    for n, idx in enumerate(np.ndindex(*batch)):  # stochastic words run on across the batch
+        ai, bi = acc._inputs(av[idx], bv[idx], a_in, b_in, n)
+        out[idx] = _accumulate(acc, ai, bi, None if cv is None else cv[idx], n * M * N)
     return _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, shape, codes, dtype)
 
 

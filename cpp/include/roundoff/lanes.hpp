@@ -115,10 +115,18 @@ struct Lanes<E, 1> {
   }
 
   // Reads count (<= n) elements of type T, widened or narrowed to U; absent lanes are 0.
+  // Through memcpy: NumPy data may be unaligned (np.frombuffer at an odd offset).
   template <class T>
-  ROUNDOFF_HD ROUNDOFF_INLINE static U load(const T* p, size_t /*count*/) { return U(p[0]); }
+  ROUNDOFF_HD ROUNDOFF_INLINE static U load(const T* p, size_t /*count*/) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return U(v);
+  }
   template <class T>
-  ROUNDOFF_HD ROUNDOFF_INLINE static void store(T* p, U v, size_t /*count*/) { p[0] = T(v); }
+  ROUNDOFF_HD ROUNDOFF_INLINE static void store(T* p, U v, size_t /*count*/) {
+    const T t = T(v);
+    std::memcpy(p, &t, sizeof t);
+  }
 };
 
 #if defined(__GNUC__) && !defined(__CUDA_ARCH__)

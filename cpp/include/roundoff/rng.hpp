@@ -45,8 +45,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE void philox4x32_10(typename L::U (&v)[G][4],
 
 // The 32 random bits of element `index` under `seed`: word (index mod 4) of
 // Philox4x32-10(counter = {index/4 low, index/4 high, 0, 0}, key = {seed low, seed high}).
-// Fills out[i] with those bits shifted right by `drop` for the elements first..first+n-1;
-// first must be a multiple of 4.
+// Fills out[i] with those bits shifted right by `drop` for the elements first..first+n-1.
 template <class L, int G>
 ROUNDOFF_HD ROUNDOFF_INLINE void philox_lanes(uint64_t block0, const PhiloxKeys<L>& keys, int drop,
                                               uint32_t* out, size_t words) {
@@ -68,8 +67,19 @@ ROUNDOFF_HD ROUNDOFF_INLINE void philox_lanes(uint64_t block0, const PhiloxKeys<
 }
 
 ROUNDOFF_HD inline void philox_bits(uint64_t seed, uint64_t first, uint64_t n, uint32_t* out,
-                               int drop = 0) {
+                                    int drop = 0) {
   const uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
+  const PhiloxKeys<Lanes<uint32_t, 1>> keys1(k0, k1);
+  // A first index inside a block: the rest of that block first.
+  if (first % 4 != 0 && n > 0) {
+    uint32_t block[4];
+    philox_lanes<Lanes<uint32_t, 1>, 1>(first / 4, keys1, drop, block, 4);
+    const uint64_t skip = first % 4, take = n < 4 - skip ? n : 4 - skip;
+    for (uint64_t w = 0; w < take; ++w) out[w] = block[skip + w];
+    first += take;
+    out += take;
+    n -= take;
+  }
   uint64_t i = 0;
 #if defined(__GNUC__) && !defined(__CUDA_ARCH__)
   using V = Lanes<uint32_t, 8>;
@@ -77,7 +87,6 @@ ROUNDOFF_HD inline void philox_bits(uint64_t seed, uint64_t first, uint64_t n, u
   for (; i + 16 * V::n <= n; i += 16 * V::n)
     philox_lanes<V, 4>((first + i) / 4, keys, drop, out + i, 16 * V::n);
 #endif
-  const PhiloxKeys<Lanes<uint32_t, 1>> keys1(k0, k1);
   for (; i < n; i += 4)
     philox_lanes<Lanes<uint32_t, 1>, 1>((first + i) / 4, keys1, drop, out + i,
                                         n - i < 4 ? n - i : 4);
