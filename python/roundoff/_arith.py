@@ -7,8 +7,8 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _core
-from ._casts import (ArrayLike, _check_policy, _codes, _rbits, _result, _source, decode,
-                     encode)
+from ._casts import (ArrayLike, _cast, _check_policy, _codes, _rbits, _result, _source,
+                     decode)
 from ._formats import DTYPE_FORMATS, FormatLike, format, ml_dtype
 from ._rounding import MODES, rounding_mode
 
@@ -181,15 +181,27 @@ def _exact_values(x: ArrayLike, name: str) -> tuple:
     return np.asarray(decode(codes, fmt, np.float64)), scalar
 
 
+def _flush_operands(v: np.ndarray, fmt: FormatLike, flush_subnormals: bool) -> np.ndarray:
+    """DAZ as a unit working in fmt sees it: operands below fmt's smallest normal are zeros
+    of their sign (the arithmetic kernels do the same)."""
+    if not flush_subnormals:
+        return v
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(v) < format(fmt).min_normal, np.copysign(0.0, v), v)
+
+
 def _round_values(v: np.ndarray, scalar: bool, fmt: FormatLike, rounding: str, saturate: bool,
                   seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush_subnormals: bool,
                   dtype: Any, codes: bool) -> Any:
+    """v (exact values, operands already flushed) rounded once into fmt; flush_subnormals
+    flushes subnormal results (FTZ)."""
     dst = format(fmt)
     if not codes and np.dtype(dtype) not in DTYPE_FORMATS:
         raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
-    c = encode(v, dst, rounding, saturate=saturate, seed=seed, sr_bits=sr_bits, rbits=rbits,
-               flush_subnormals=flush_subnormals)
-    out = np.asarray(c) if codes else decode(np.asarray(c), dst, dtype)
+    src, src_fmt, _ = _source(v, "a")
+    c = _cast(src, src_fmt, dst, rounding, saturate, seed, sr_bits, rbits, flush_subnormals,
+              flush_inputs=False)  # DAZ relative to fmt is the caller's
+    out = c if codes else decode(c, dst, dtype)
     return _result(np.asarray(out), scalar)
 
 
@@ -203,6 +215,7 @@ def neg(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
     (-0.0, 3.0)
     """
     v, scalar = _exact_values(a, "a")
+    v = _flush_operands(v, fmt, flush_subnormals)
     return _round_values(np.negative(v), scalar, fmt, rounding, saturate, seed, sr_bits, rbits,
                          flush_subnormals, dtype, codes)
 
@@ -217,13 +230,17 @@ def abs(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,  # noq
     (0.0, 0.001953125)
     """
     v, scalar = _exact_values(a, "a")
+    v = _flush_operands(v, fmt, flush_subnormals)
     return _round_values(np.abs(v), scalar, fmt, rounding, saturate, seed, sr_bits, rbits,
                          flush_subnormals, dtype, codes)
 
 
-def _min_max(a: ArrayLike, b: ArrayLike, want_max: bool) -> tuple:
+def _min_max(a: ArrayLike, b: ArrayLike, want_max: bool, fmt: FormatLike,
+             flush_subnormals: bool) -> tuple:
     va, sa = _exact_values(a, "a")
     vb, sb = _exact_values(b, "b")
+    va = _flush_operands(va, fmt, flush_subnormals)
+    vb = _flush_operands(vb, fmt, flush_subnormals)
     try:
         va, vb = np.broadcast_arrays(va, vb)
     except ValueError:
@@ -245,7 +262,7 @@ def min(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
     >>> float(min(0.0, -0.0, "bf16")), float(min(1.0, 3.0, "e4m3"))
     (-0.0, 1.0)
     """
-    v, scalar = _min_max(a, b, want_max=False)
+    v, scalar = _min_max(a, b, False, fmt, flush_subnormals)
     return _round_values(v, scalar, fmt, rounding, saturate, seed, sr_bits, rbits,
                          flush_subnormals, dtype, codes)
 
@@ -260,6 +277,6 @@ def max(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
     >>> float(max(-0.0, 0.0, "bf16")), float(max(500.0, 3.0, "e4m3", saturate=True))
     (0.0, 448.0)
     """
-    v, scalar = _min_max(a, b, want_max=True)
+    v, scalar = _min_max(a, b, True, fmt, flush_subnormals)
     return _round_values(v, scalar, fmt, rounding, saturate, seed, sr_bits, rbits,
                          flush_subnormals, dtype, codes)

@@ -58,7 +58,13 @@ def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
     a, scalar = _as_array(x, name)
     fmt = DTYPE_FORMATS.get(a.dtype)
     if fmt is not None:
-        return a.view(_UINT_FOR_SIZE[a.dtype.itemsize]), fmt, scalar
+        codes = a.view(_UINT_FOR_SIZE[a.dtype.itemsize])
+        if fmt.bits < 8 * a.dtype.itemsize:  # FP6/FP4 bytes: the bits above the code are 0
+            d = _distinct(codes)
+            if d.size and int(d.max()) >> fmt.bits:
+                raise ValueError(f"{name}: {a.dtype} data holds bytes that are not codes of "
+                                 f"its {fmt.bits}-bit format (values 0..{(1 << fmt.bits) - 1})")
+        return codes, fmt, scalar
     if a.dtype.kind in "biu":
         f = _map_distinct(a, lambda d: _exact_integers(d, name))
         return f.view(np.uint64), float64, scalar
@@ -114,9 +120,13 @@ def _check_policy(saturate: Any, seed: Any, sr_bits: Any, flush: Any) -> None:
 
 
 def _cast(src: np.ndarray, src_fmt: Format, dst_fmt: Format, rounding: str, saturate: bool,
-          seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush: bool) -> np.ndarray:
+          seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush: bool,
+          flush_inputs: Optional[bool] = None) -> np.ndarray:
+    """Codes of src_fmt to codes of dst_fmt. flush: FTZ on the results and DAZ on the inputs
+    (subnormals of src_fmt), unless flush_inputs says otherwise."""
     mode = rounding_mode(rounding)
     _check_policy(saturate, seed, sr_bits, flush)
+    daz = flush if flush_inputs is None else flush_inputs
     r = None
     if rbits is not None:
         if mode != "stochastic":
@@ -124,7 +134,7 @@ def _cast(src: np.ndarray, src_fmt: Format, dst_fmt: Format, rounding: str, satu
         r = _rbits(rbits, src.shape, int(sr_bits))
     out = np.empty(src.shape, dtype=dst_fmt.code_dtype)
     _core.convert(src, out, src_fmt._facts(), dst_fmt._facts(), MODES.index(mode),
-                  bool(saturate), bool(flush), bool(flush), int(sr_bits), int(seed), r)
+                  bool(saturate), bool(daz), bool(flush), int(sr_bits), int(seed), r)
     return out
 
 

@@ -206,10 +206,15 @@ class Format:
         return self.name or repr(self)
 
     def is_subset_of(self, other: "Format") -> bool:
-        """Whether every value of this format is exactly a value of ``other``."""
+        """Whether every value of this format is exactly a value of ``other`` (signed zeros,
+        Inf and NaN included)."""
         if self.precision > other.precision or self.emax > other.emax:
             return False
         if (self.has_inf and not other.has_inf) or (self.has_nan and not other.has_nan):
+            return False
+        if (self.signed and not other.signed) or (self.has_zero and not other.has_zero):
+            return False
+        if self._info["signed_zero"] and not other._info["signed_zero"]:
             return False
         if self.emin - self.man_bits < other.emin - other.man_bits:
             return False  # lowest significand bit below other's finest quantum

@@ -62,10 +62,12 @@ def sqrt(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", **kw: An
     return _run("sqrt", (a,), fmt, rounding, kw)
 
 
-def _values(codes: ArrayLike, fmt: FormatLike, name: str):
+def _values(codes: ArrayLike, fmt: FormatLike, name: str) -> Any:
+    """The values of codes of fmt as float64 (a scalar for a scalar)."""
     f = format(fmt)
-    c, _ = _codes(codes, f, name)
-    return decode(c, f, "float64")
+    c, scalar = _codes(codes, f, name)
+    v = decode(c, f, "float64")
+    return v[()] if scalar else v
 
 
 def neg(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even",
