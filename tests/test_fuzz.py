@@ -125,6 +125,8 @@ def holds(big: fo.Spec, small: fo.Spec) -> bool:
         return False
     if small.signed and not big.signed:
         return False
+    if small.signed_zero and not big.signed_zero:  # -0 would come back as +0
+        return False
     if small.max > big.max or small.man_bits > big.man_bits:
         return False
     finest = small.emin - small.man_bits  # the lowest bit of any value, normal or not

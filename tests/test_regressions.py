@@ -252,3 +252,17 @@ def test_random_bits_reused_across_products_and_batch_elements():
     batched = ro.matmul(a, np.ones((4, 1, 5)), acc)
     flat = ro.matmul(a.reshape(12, 1), np.ones((1, 5)), acc)
     assert np.array_equal(batched.reshape(12, 5), flat)
+
+
+def test_field_ignored_by_a_shortcut():
+    # float32 arrays in, float32 chain: matmul went straight to the FMA kernel and skipped the
+    # accumulator's k_order (found by drawing every Accumulator field).
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((3, 25)).astype(np.float32)
+    b = rng.standard_normal((25, 4)).astype(np.float32)
+    perm = (0, 1, 4, 5, 2, 3, 6, 7)
+    fast, slow = _both_paths(a, b, ro.Accumulator(k_order=perm))
+    assert np.array_equal(fast, slow)
+    k = [k0 + i for k0 in range(0, 25, 8) for i in perm if k0 + i < 25]
+    assert np.array_equal(fast, ro.matmul(a[:, k], b[k], codes=True))
+    assert not np.array_equal(fast, ro.matmul(a, b, codes=True))

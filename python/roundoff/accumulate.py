@@ -631,7 +631,8 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
     if out_rounding is not None:
         rounding_mode(out_rounding)
     if (_NATIVE and _float32_fma_chain(acc) and acc.a_fmt is None and acc.b_fmt is None
-            and c is None and isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+            and acc.k_order is None and c is None and isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
             and a.dtype == b.dtype == np.float32 and a.ndim == b.ndim == 2
             and a.shape[1] == b.shape[0]):
         # float32 in, float32 chain: straight to the FMA kernel.
