@@ -387,7 +387,8 @@ def accumulators(draw):
     if draw(st.booleans()):
         terms = draw(st.integers(1, 40))
         fused = ro.FusedAdder(
-            terms, draw(st.integers(0, 51 - terms.bit_length())), draw(st.sampled_from(STEP_FORMATS)),
+            terms, draw(st.integers(0, 51 - terms.bit_length())),
+            draw(st.sampled_from(STEP_FORMATS)),
             draw(st.sampled_from(ro.MODES)), draw(st.integers(-512, 512)))
     kw = dict(
         fmt=draw(st.sampled_from(ACC_FORMATS)),

@@ -254,7 +254,7 @@ def test_random_bits_reused_across_products_and_batch_elements():
     assert np.array_equal(batched.reshape(12, 5), flat)
 
 
-def test_field_ignored_by_a_shortcut():
+def test_field_ignored_or_applied_twice_by_a_shortcut():
     # float32 arrays in, float32 chain: matmul went straight to the FMA kernel and skipped the
     # accumulator's k_order (found by drawing every Accumulator field).
     rng = np.random.default_rng(1)
@@ -266,3 +266,9 @@ def test_field_ignored_by_a_shortcut():
     k = [k0 + i for k0 in range(0, 25, 8) for i in perm if k0 + i < 25]
     assert np.array_equal(fast, ro.matmul(a[:, k], b[k], codes=True))
     assert not np.array_equal(fast, ro.matmul(a, b, codes=True))
+    # Sliced orders run their slices through the same kernels: the permutation once.
+    blocked = ro.Accumulator(order=ro.orders.blocked(16), k_order=perm)
+    fast, slow = _both_paths(a, b, blocked)
+    assert np.array_equal(fast, slow)
+    plain = ro.Accumulator(order=ro.orders.blocked(16))
+    assert np.array_equal(fast, ro.matmul(a[:, k], b[k], plain, codes=True))

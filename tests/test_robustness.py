@@ -209,7 +209,7 @@ def test_ctrl_c_stops_a_long_kernel(kernel):
     assert stopped < 1.5, (kernel, stopped, expected)
 
 
-# -- unaligned data ---------------------------------------------------------------------------------
+# -- unaligned data --------------------------------------------------------------------------------
 def _unaligned(x: np.ndarray) -> np.ndarray:
     buf = bytearray(x.nbytes + 1)
     u = np.frombuffer(buf, x.dtype, count=x.size, offset=1).reshape(x.shape)

@@ -33,11 +33,11 @@ void convert(const py::array& src, py::array& out, const py::tuple& from, const 
              int mode, bool saturate, bool flush_inputs, bool flush_outputs, int sr_bits,
              uint64_t seed, const py::object& rbits) {
   check_mode_and_sr_bits(mode, sr_bits);
+  const char* out_error = "out must be a writeable C-contiguous array of the input's shape";
   if (!(out.flags() & py::array::c_style) || !out.writeable() || out.ndim() != src.ndim())
-    throw std::invalid_argument("out must be a writeable C-contiguous array of the input's shape");
+    throw std::invalid_argument(out_error);
   for (py::ssize_t d = 0; d < src.ndim(); ++d)
-    if (out.shape(d) != src.shape(d))
-      throw std::invalid_argument("out must be a writeable C-contiguous array of the input's shape");
+    if (out.shape(d) != src.shape(d)) throw std::invalid_argument(out_error);
   CastRequest req{make_info(format_from_facts(from)), make_info(format_from_facts(to)),
                   static_cast<Rounding>(mode),   Policy{saturate, flush_outputs, sr_bits},
                   flush_inputs,                  seed};
@@ -49,7 +49,8 @@ void convert(const py::array& src, py::array& out, const py::tuple& from, const 
   void* dst = out.mutable_data();
   const int dst_itemsize = int(out.itemsize());
   const int threads = thread_count();
-  run_interruptible([&](Stop& stop) { convert_array(sv, dst, dst_itemsize, req, rp, threads, stop); });
+  run_interruptible(
+      [&](Stop& stop) { convert_array(sv, dst, dst_itemsize, req, rp, threads, stop); });
 }
 
 py::array_t<uint32_t> philox_words(uint64_t seed, uint64_t first, uint64_t n) {

@@ -457,7 +457,7 @@ def _sliced_chains(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[n
         edges = [i * n // s for i in range(s + 1)]
     else:
         return False
-    seq = acc.replace(order=_orders.sequential())
+    seq = acc.replace(order=_orders.sequential(), k_order=None)  # a, b come permuted
     if not (_float32_fma_chain(seq) or _narrow_chain(seq, a, b)):
         return False
     first = 0 if c is None else 1
