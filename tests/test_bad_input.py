@@ -144,6 +144,16 @@ def test_fuzz_codes(codes, fmt):
     assert all(0 <= c < 2**f.bits for c in codes)
 
 
+def test_python_integers_beyond_int64_are_codes():
+    # NumPy reads [0, 2**63] as float64 (int64 and uint64 mixed): they are still codes.
+    assert ro.decode([0, 2**63], "float64", np.float64).tolist() == [0.0, -0.0]
+    assert ro.decode([[2**64 - 1]], "float64", np.float64).shape == (1, 1)
+    with pytest.raises(ValueError, match="^codes"):
+        ro.decode([0, 2**64], "float64")
+    with pytest.raises(TypeError, match="^codes"):
+        ro.decode([0, 2**63, 1.5], "float64")
+
+
 def test_empty_sequence_of_codes():
     assert ro.decode([], "bf16").shape == (0,)
     assert ro.convert([], "bf16", "e4m3").dtype == np.uint8

@@ -173,7 +173,10 @@ def test_ctrl_c_stops_a_long_kernel(kernel):
     # Ctrl-C used to wait for the kernel (a 2048^3 h100.wgmma matmul: KeyboardInterrupt 45 s
     # after SIGINT). The kernels now poll for signals between units of work.
     code = textwrap.dedent(_KERNELS[kernel]) + textwrap.dedent("""
-        import time
+        import signal, time
+        # A job started in the background inherits SIGINT ignored; Python's handler, as in a
+        # terminal.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         n = 1
         while True:
             t = time.perf_counter(); run(n); dt = time.perf_counter() - t
@@ -205,8 +208,11 @@ def test_ctrl_c_stops_a_long_kernel(kernel):
     finally:
         p.kill()
     assert out.startswith("interrupted"), (out, err)
-    assert expected > 3.0, expected  # enough work to tell stopping from finishing
-    assert stopped < 1.5, (kernel, stopped, expected)
+    # Stopping takes a small part of the work left when the signal came (a kernel that ran
+    # to its end would take all of it).
+    left = expected - 0.5
+    assert left > 1.0, expected
+    assert stopped < min(1.0, left / 2), (kernel, stopped, expected)
 
 
 # -- unaligned data --------------------------------------------------------------------------------

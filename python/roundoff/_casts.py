@@ -73,11 +73,24 @@ def _source(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format, bool]:
     )
 
 
+def _python_integers(codes: Any, a: np.ndarray, fmt: Format, name: str) -> np.ndarray:
+    """Python integers that NumPy read as float64 or objects ([0, 2**63] mixes int64 and
+    uint64): as codes, if they all are integers; else a unchanged (rejected by the caller)."""
+    items = np.array(codes, dtype=object).ravel()
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+        return a
+    if any(not 0 <= int(v) < 1 << fmt.bits for v in items):
+        raise ValueError(f"{name}: values must be in 0..{(1 << fmt.bits) - 1} for {fmt}")
+    return np.array([int(v) for v in items], dtype=fmt.code_dtype).reshape(a.shape)
+
+
 def _codes(codes: ArrayLike, fmt: Format, name: str = "codes") -> Tuple[np.ndarray, bool]:
     """Validated codes of fmt in fmt's code dtype."""
     a, scalar = _as_array(codes, name)
     if a.size == 0 and not isinstance(codes, np.ndarray):
         a = a.astype(fmt.code_dtype)  # [] reads as float64
+    if a.dtype.kind in "fO" and not isinstance(codes, np.ndarray):
+        a = _python_integers(codes, a, fmt, name)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer codes, got dtype {a.dtype}")
     want = fmt.code_dtype
