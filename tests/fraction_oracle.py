@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Optional, Tuple, Union
 
+from oracle import Layout
+
 SPECIALS = ("nan", "+inf", "-inf", "+0", "-0")
 MODES = ("nearest_even", "nearest_away", "toward_zero", "up", "down", "odd", "stochastic")
 
@@ -64,14 +66,8 @@ def floor_log2(q: Fraction) -> int:
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Spec:
-    exp_bits: int
-    man_bits: int
-    bias: int
-    nonfinite: str
-    subnormals: bool
-    signed: bool
-    has_zero: bool
+class Spec(Layout):
+    """A format's facts (the bit fields of oracle.Layout) and what follows from them, exactly."""
 
     @staticmethod
     def of(fmt) -> "Spec":
@@ -80,33 +76,12 @@ class Spec:
         return _spec_of(int(fmt.exp_bits), int(fmt.man_bits), int(fmt.bias), str(fmt.nonfinite),
                         bool(fmt.subnormals), bool(fmt.signed), bool(fmt.has_zero))
 
-    # -- bit fields ---------------------------------------------------------------------------
-    @property
-    def mag_bits(self) -> int:
-        return self.exp_bits + self.man_bits
-
-    @property
-    def bits(self) -> int:
-        return self.mag_bits + int(self.signed)
-
-    @property
-    def sign_bit(self) -> int:
-        return (1 << self.mag_bits) if self.signed else 0
-
-    @property
-    def mag_mask(self) -> int:
-        return (1 << self.mag_bits) - 1
-
+    # -- bit fields (the rest: oracle.Layout) -------------------------------------------------
     @property
     def field_ones(self) -> int:
         return (1 << self.exp_bits) - 1
 
     # -- derived range ------------------------------------------------------------------------
-    @functools.cached_property
-    def emin(self) -> int:
-        """Exponent of the smallest normal binade: field 1 with zero, field 0 without."""
-        return (1 if self.has_zero else 0) - self.bias
-
     @functools.cached_property
     def max_mag_code(self) -> int:
         if self.nonfinite == "ieee":  # field 2^e - 2, fraction all ones
