@@ -18,7 +18,7 @@ allocates during one call (tracemalloc), as a multiple of one M x N float64 arra
 CPUs other processes kept busy meanwhile (bench_casts.best_of). NumPy's BLAS picks its own
 thread count.
 
-Issue 4's targets: float32 sequential >= 8 G/s on one thread, BF16 accumulation >= 4 G/s,
+The project's targets: float32 sequential >= 8 G/s on one thread, BF16 accumulation >= 4 G/s,
 the FP8 preset >= 0.5 G/s, two threads >= 1.8x one; extra memory O(M N).
 
 Usage::

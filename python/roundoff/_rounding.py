@@ -1,4 +1,4 @@
-"""Rounding mode names (DESIGN §2)."""
+"""Rounding mode names (README: Exact semantics)."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ _FLOAT32_SUBSETS = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e
 
 @dataclass(frozen=True)
 class FusedAdder:
-    """A fused multi-term adder (one tensor-core MMA step, anchors_hardware.md §1.1).
+    """A fused multi-term adder (one tensor-core MMA step).
 
     ``terms`` products and the accumulator c are each taken as ``s * 2^e``: for inputs, e is
     the exponent of the input values (subnormals at their format's emin, not renormalised), a

@@ -61,7 +61,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U arith_lanes(typename L::U ca, typename
   return round_to_code<M, L>(z, k.to, k.policy, S, r);
 }
 
-// The float32 path (DESIGN §1, principle 2): +, - and * of operands of at most 11 significant
+// The float32 path (exact for p <= 11, see the README): +, - and * of operands of at most 11 significant
 // bits computed in float32 (round to nearest even) and then rounded once to nearest into a format
 // of at most 11 significant bits equal the exact result rounded once: float32's 24 bits are at
 // least 2p + 2 (Figueroa), wherever float32 is normal, and below that sums of the operands are
