@@ -434,7 +434,7 @@ def test_astype_without_ml_dtype_raises():
     with pytest.raises(ValueError):
         ro.astype([1.0], "tf32")
     with pytest.raises(ValueError):
-        ro.astype([1.0], ro.Format(3, 4))
+        ro.astype([1.0], ro.Format(3, 5))
 
 
 @pytest.mark.parametrize("mode", ["nearest_even", "odd", "stochastic"])

@@ -1,6 +1,8 @@
-"""Format facts, derived properties, validation, lookup."""
+"""Format facts, derived properties, validation, lookup (names, e<E>m<M>, dtypes, torch dtypes)."""
 
+import importlib.util
 import math
+import re
 
 import ml_dtypes
 import numpy as np
@@ -59,8 +61,8 @@ def test_lookup_by_name_alias_case_and_dtype():
     assert ro.format(ml_dtypes.bfloat16) is ro.bfloat16
     assert ro.format(np.float16) is ro.float16
     assert ro.format(ro.E5M2) is ro.E5M2
-    with pytest.raises(ValueError, match="fmt: unknown format 'e9m9'"):
-        ro.format("e9m9")
+    with pytest.raises(ValueError, match="fmt: unknown format 'e4m3x'"):
+        ro.format("e4m3x")
     with pytest.raises(TypeError, match="fmt"):
         ro.format(3.5)
     with pytest.raises(TypeError, match="fmt"):
@@ -121,3 +123,142 @@ def test_is_subset_of():
 def test_every_value_of_a_format_is_a_float64():
     for f in ro.FORMATS.values():
         assert math.isfinite(f.max) and f.min_subnormal > 0
+
+
+# The formats that existed before ml_dtypes' types were derived, with their facts as stated in
+# the README's table: derivation must not change them.
+BEFORE = {
+    "float8_e4m3fn": (ro.float8_e4m3fn, ro.Format(4, 3, 7, "nan_all_ones")),
+    "float8_e5m2": (ro.float8_e5m2, ro.Format(5, 2, 15)),
+    "float8_e4m3fnuz": (ro.float8_e4m3fnuz, ro.Format(4, 3, 8, "nan_neg_zero")),
+    "float8_e5m2fnuz": (ro.float8_e5m2fnuz, ro.Format(5, 2, 16, "nan_neg_zero")),
+    "bfloat16": (ro.bfloat16, ro.Format(8, 7, 127)),
+    "float16": (ro.float16, ro.Format(5, 10, 15)),
+    "float32": (ro.float32, ro.Format(8, 23, 127)),
+    "float64": (ro.float64, ro.Format(11, 52, 1023)),
+    "tfloat32": (ro.tfloat32, ro.Format(8, 10, 127)),
+    "float6_e2m3fn": (ro.float6_e2m3fn, ro.Format(2, 3, 1, "finite")),
+    "float6_e3m2fn": (ro.float6_e3m2fn, ro.Format(3, 2, 3, "finite")),
+    "float4_e2m1fn": (ro.float4_e2m1fn, ro.Format(2, 1, 1, "finite")),
+    "float8_e8m0fnu": (ro.float8_e8m0fnu, ro.Format(8, 0, 127, "nan_all_ones", subnormals=False,
+                                                    signed=False, has_zero=False)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BEFORE))
+def test_module_level_formats_are_the_named_ones_unchanged(name):
+    obj, facts = BEFORE[name]
+    assert ro.FORMATS[name] is obj and obj == facts and obj.name == name
+
+
+def test_aliases_still_win_over_e_m_names():
+    assert ro.format("e4m3") is ro.float8_e4m3fn and ro.format("E5M2") is ro.float8_e5m2
+    assert ro.format("e2m1") is ro.float4_e2m1fn and ro.format("e8m0") is ro.float8_e8m0fnu
+    assert all(ro.format(short) is ro.FORMATS[name] for short, name in ro.ALIASES.items())
+
+
+def test_ml_dtypes_types_that_were_not_listed_are_named_formats():
+    # Facts from ml_dtypes' documentation of these types, stated here, not derived.
+    assert ro.format("float8_e4m3") == ro.Format(4, 3)  # IEEE-style, max 240
+    assert ro.format("float8_e3m4") == ro.Format(3, 4)  # IEEE-style, max 15.5
+    assert ro.format("float8_e4m3b11fnuz") == ro.Format(4, 3, bias=11, nonfinite="nan_neg_zero")
+    assert ro.format(ml_dtypes.float8_e3m4).name == "float8_e3m4"
+    assert ro.ml_dtype(ro.Format(3, 4)) == np.dtype(ml_dtypes.float8_e3m4)
+
+
+# --- e<E>m<M> names -------------------------------------------------------------------------------
+
+def test_e_m_names_give_ieee_style_custom_formats():
+    f = ro.format("e6m9")
+    assert f == ro.Format(6, 9) and f.name == "e6m9" and f.bias == 31 and f.has_inf
+    assert ro.format(" E11M4 ") == ro.Format(11, 4) and ro.format("E11M4").name == "e11m4"
+    assert ro.format("e5m10") == ro.float16  # equal facts; its own name
+    assert ro.format("e8m23").name == "e8m23"
+    # Wherever a format is taken.
+    assert int(ro.encode(1.0, "e6m9")) == 31 << 9
+    assert float(ro.decode(int(ro.encode(0.1, "e3m5")), "e3m5", np.float64)) == 0.1015625
+
+
+@pytest.mark.parametrize("text, why", [
+    ("e0m3", "exp_bits: must be in 1..11, got 0"),
+    ("e12m60", "exp_bits: must be in 1..11, got 12"),
+    ("e5m53", "man_bits: must be in 0..52, got 53"),
+    ("e1m3", "exp_bits: an 'ieee' format needs exp_bits >= 2"),
+    ("e3m0", "man_bits: an 'ieee' format needs man_bits >= 1"),
+])
+def test_invalid_e_m_names_say_what_is_wrong(text, why):
+    with pytest.raises(ValueError, match=f"^fmt: '{text}' is not a valid .*{re.escape(why)}"):
+        ro.format(text)
+
+
+# --- what is not a format -------------------------------------------------------------------------
+
+def test_python_float_and_dtypes_in_either_byte_order():
+    assert ro.format(float) is ro.float64 and ro.format(np.float32) is ro.float32
+    assert ro.format(np.dtype(">f2")) is ro.float16 and ro.format(np.dtype("<f8")) is ro.float64
+    assert ro.format(np.dtype(ml_dtypes.bfloat16).newbyteorder(">")) is ro.bfloat16
+
+
+@pytest.mark.parametrize("bad", [
+    None,  # np.dtype(None) is float64
+    int, bool, complex, np.int32, np.complex64, np.floating, np.dtype("int64"), np.dtype("O"),
+    np.float16(1.0), ml_dtypes.bfloat16(1.0), 1.0, 3, np.zeros(3, np.float16),  # values
+    b"f2", [("a", "f4")], {"names": ["a"], "formats": ["f4"]}, object(),
+])
+def test_what_np_dtype_accepts_but_is_not_a_format_is_a_type_error(bad):
+    with pytest.raises(TypeError, match="^fmt: "):
+        ro.format(bad)
+
+
+@pytest.mark.parametrize("code", ["f", "d", "e", "f4", "<f2", "float"])
+def test_numpy_type_codes_are_not_format_names(code):
+    # "e" is float16 to NumPy; as a format name it means nothing (names are names, not codes).
+    with pytest.raises(ValueError, match=f"^fmt: unknown format '{re.escape(code)}'"):
+        ro.format(code)
+
+
+# --- torch dtypes -------------------------------------------------------------------------------
+
+TORCH_FLOATS = ["float64", "float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2",
+                "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu"]
+TORCH_NOT_FORMATS = ["float4_e2m1fn_x2", "int32", "uint8", "int8", "bool", "complex64"]
+
+
+class _StandInTorchDtype:
+    """Stands in for torch.dtype where torch is not installed: what format() looks at, its
+    type's module and name and its str(), as torch has them."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"torch.{self._name}"
+
+
+_StandInTorchDtype.__module__, _StandInTorchDtype.__name__ = "torch", "dtype"
+
+
+def torch_dtype(name):
+    if importlib.util.find_spec("torch") is None:
+        return _StandInTorchDtype(name)
+    import torch
+
+    if not hasattr(torch, name):
+        pytest.skip(f"this torch has no {name}")
+    return getattr(torch, name)
+
+
+@pytest.mark.parametrize("name", TORCH_FLOATS)
+def test_torch_float_dtypes_are_the_formats_of_their_names(name):
+    assert ro.format(torch_dtype(name)) is ro.FORMATS[name]
+
+
+def test_torch_bfloat16_is_bfloat16():
+    assert ro.format(torch_dtype("bfloat16")) is ro.bfloat16
+    assert ro.format(torch_dtype("float32")) is ro.FP32
+
+
+@pytest.mark.parametrize("name", TORCH_NOT_FORMATS)
+def test_torch_dtypes_without_a_format_are_a_clear_error(name):
+    with pytest.raises(TypeError, match=f"^fmt: torch.{name} has no roundoff format"):
+        ro.format(torch_dtype(name))

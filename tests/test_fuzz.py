@@ -94,6 +94,9 @@ DTYPE_SPECS: Dict[np.dtype, fo.Spec] = {
     np.dtype(ML.float6_e2m3fn): _S(2, 3, 1, "finite"),
     np.dtype(ML.float6_e3m2fn): _S(3, 2, 3, "finite"),
     np.dtype(ML.float4_e2m1fn): _S(2, 1, 1, "finite"),
+    np.dtype(ML.float8_e4m3): _S(4, 3, 7),
+    np.dtype(ML.float8_e3m4): _S(3, 4, 3),
+    np.dtype(ML.float8_e4m3b11fnuz): _S(4, 3, 11, "nan_neg_zero"),
 }
 F32 = DTYPE_SPECS[np.dtype(np.float32)]
 F64 = DTYPE_SPECS[np.dtype(np.float64)]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Dict, Optional, Union
+import re
+import types
+from typing import Any, Dict, Mapping, Optional, Union
 
 import numpy as np
 
@@ -250,7 +252,8 @@ FORMATS: Dict[str, Format] = {
               float32, tfloat32, float6_e2m3fn, float6_e3m2fn, float4_e2m1fn, float8_e8m0fnu,
               float64)
 }
-"""Predefined formats by their ml_dtypes/LLVM names."""
+"""Named formats: the ones above, then every further ml_dtypes float type under its ml_dtypes
+name (``float8_e4m3``, ``float8_e3m4``, ``float8_e4m3b11fnuz``, ...), derived at import."""
 
 ALIASES: Dict[str, str] = {
     "e4m3": "float8_e4m3fn", "e4m3fn": "float8_e4m3fn", "fp8_e4m3": "float8_e4m3fn",
@@ -266,59 +269,218 @@ ALIASES: Dict[str, str] = {
 
 FormatLike = Union[Format, str, np.dtype, type]
 
+_UINT_OF_ITEMSIZE = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_MAX_DERIVED_BITS = 16
+"""Widest ml_dtypes type whose facts are derived: every code is decoded to check them."""
 
-def _dtype_formats() -> Dict[np.dtype, Format]:
-    table = {np.dtype(np.float16): float16, np.dtype(np.float32): float32,
-             np.dtype(np.float64): float64}
+
+def ml_dtypes_float_types() -> Dict[str, np.dtype]:
+    """Every real floating-point type ml_dtypes exports, by name: discovered, not listed.
+
+    A type counts if ``ml_dtypes.finfo`` describes it (integer types have no finfo) and describes
+    it itself (a complex type's finfo describes its real part).
+    """
     import ml_dtypes
 
-    for name in FORMATS:
-        dt = getattr(ml_dtypes, name, None)
-        if dt is not None:
-            table[np.dtype(dt)] = FORMATS[name]
+    found: Dict[str, np.dtype] = {}
+    for name in sorted(dir(ml_dtypes)):
+        t = getattr(ml_dtypes, name)
+        if name.startswith("_") or not isinstance(t, type) or not issubclass(t, np.generic):
+            continue
+        try:
+            dt, info = np.dtype(t), ml_dtypes.finfo(t)
+            own = np.dtype(info.dtype) == dt
+        except Exception:  # noqa: BLE001 - any type finfo cannot describe is not a float type
+            continue
+        if own:
+            found[name] = dt
+    return found
+
+
+def _decode_with(fmt: Format, codes: np.ndarray) -> np.ndarray:
+    """Values of codes under fmt's facts, as roundoff's core decodes them (float64; NaN codes
+    give NaN)."""
+    out = np.empty(codes.shape, dtype=np.uint64)
+    _core.convert(codes, out, fmt._facts(), float64._facts(), 0, False, False, False, 32, 0,
+                  None)
+    return out.view(np.float64)
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit equality of float64 arrays, any NaN equal to any NaN."""
+    nan = np.isnan(a)
+    return bool(np.array_equal(nan, np.isnan(b))
+                and np.array_equal(a[~nan].view(np.uint64), b[~nan].view(np.uint64)))
+
+
+def derive_format(name: str, dtype: Any) -> Format:
+    """The :class:`Format` whose codes are the elements of an ml_dtypes float type.
+
+    The widths come from ``ml_dtypes.finfo``; the bias from its smallest normal; zero,
+    subnormals, Inf and the NaN codes from decoding every code through ml_dtypes. The facts are
+    then checked: roundoff must decode every code to the value ml_dtypes gives, bit for bit.
+
+    Raises:
+        ValueError: no Format expresses the type (the message says which fact).
+    """
+    import ml_dtypes
+
+    dt = np.dtype(dtype)
+    info = ml_dtypes.finfo(dt)
+    bits, exp_bits, man_bits = int(info.bits), int(info.nexp), int(info.nmant)
+    if not 1 <= bits <= min(_MAX_DERIVED_BITS, 8 * dt.itemsize):
+        raise ValueError(f"{name}: {bits}-bit codes in {dt.itemsize} bytes are not derived "
+                         f"(at most {_MAX_DERIVED_BITS} bits)")
+    if bits not in (exp_bits + man_bits, exp_bits + man_bits + 1):
+        raise ValueError(f"{name}: {bits} bits is not e{exp_bits}m{man_bits} with or without "
+                         f"a sign bit")
+    signed = bits == exp_bits + man_bits + 1
+    codes = np.arange(1 << bits, dtype=np.uint64).astype(_UINT_OF_ITEMSIZE[dt.itemsize])
+    with np.errstate(all="ignore"):
+        values = codes.view(dt).astype(np.float64)
+    nan, inf = np.isnan(values), np.isinf(values)
+    has_zero = bool(values[0] == 0.0)
+    smallest_normal = float(info.smallest_normal)
+    mantissa, exponent = math.frexp(smallest_normal)
+    if mantissa != 0.5:
+        raise ValueError(f"{name}: smallest normal {smallest_normal!r} is not a power of two")
+    bias = (1 if has_zero else 0) - (exponent - 1)
+    subnormals = has_zero and float(info.smallest_subnormal) < smallest_normal
+    if inf.any():
+        nonfinite = "ieee"
+    elif not nan.any():
+        nonfinite = "finite"
+    elif signed and int(nan.sum()) == 1 and nan[1 << (bits - 1)]:
+        nonfinite = "nan_neg_zero"  # the negative-zero code is the only NaN
+    else:
+        nonfinite = "nan_all_ones"
+    fmt = Format(exp_bits, man_bits, bias, nonfinite, subnormals, signed, has_zero, name=name)
+    if not _same_values(values, _decode_with(fmt, codes)):
+        raise ValueError(f"{name}: the facts {fmt!r} do not give every code's ml_dtypes value")
+    return fmt
+
+
+ML_DTYPES_SKIPPED: Dict[str, str] = {}
+"""ml_dtypes float types that no Format expresses, by name: why each was skipped."""
+
+
+def _dtype_formats() -> Dict[np.dtype, Format]:
+    """NumPy's float dtypes, then every ml_dtypes float type that a Format expresses; new ml_dtypes
+    names join FORMATS."""
+    table = {np.dtype(np.float16): float16, np.dtype(np.float32): float32,
+             np.dtype(np.float64): float64}
+    for name, dt in ml_dtypes_float_types().items():
+        try:
+            derived = derive_format(name, dt)
+        except Exception as exc:  # noqa: BLE001 - a type we cannot model must not break import
+            ML_DTYPES_SKIPPED[name] = str(exc)
+            continue
+        listed = FORMATS.setdefault(name, derived)
+        # The listed object where it agrees (format(dtype) is format(name)); a disagreement keeps
+        # the dtype's true facts here, and tests/test_ml_dtypes.py reports it.
+        table[dt] = listed if listed == derived else derived
     return table
 
 
-DTYPE_FORMATS = _dtype_formats()
-"""NumPy and ml_dtypes dtypes whose elements are codes of a roundoff format."""
+DTYPE_FORMATS: Mapping[np.dtype, Format] = types.MappingProxyType(_dtype_formats())
+"""NumPy and ml_dtypes dtypes whose elements are codes of a roundoff format (read-only)."""
+
+_DTYPE_OF_FORMAT: Dict[Format, np.dtype] = {}
+for _dt, _f in DTYPE_FORMATS.items():
+    _DTYPE_OF_FORMAT.setdefault(_f, _dt)  # equal facts: NumPy's dtype, then the first ml_dtypes
+del _dt, _f
+
+_CUSTOM_NAME = re.compile(r"e(\d{1,6})m(\d{1,6})")
+
+
+def _torch_dtype_name(obj: Any) -> Optional[str]:
+    """``"bfloat16"`` for ``torch.bfloat16`` (recognised without importing torch), else None."""
+    t = type(obj)
+    if t.__module__ != "torch" or t.__name__ != "dtype":
+        return None
+    text = str(obj)
+    return text[len("torch."):] if text.startswith("torch.") else text
 
 
 def format(fmt: FormatLike) -> Format:  # noqa: A001 - the public lookup is named for what it gives
-    """Look up a format by name (``"e4m3"``, ``"float8_e5m2"``, ``"BF16"``), dtype, or pass a
-    :class:`Format` through.
+    """Look up a format; a :class:`Format` passes through.
+
+    ``fmt`` may be:
+
+    * a name, case-insensitive: a name of :data:`FORMATS` (every ml_dtypes float type among
+      them), an alias of :data:`ALIASES`, or else ``"e<E>m<M>"`` for the IEEE-style format
+      ``Format(E, M)`` (bias ``2**(E-1) - 1``, Inf and NaN);
+    * a NumPy or ml_dtypes float dtype or scalar type (``np.float16``, ``ml_dtypes.bfloat16``,
+      ``float``), in either byte order;
+    * a torch float dtype (``torch.bfloat16``: the format of that name; torch is not imported).
+
+    >>> format("e4m3").name, format("float8_e3m4").max
+    ('float8_e4m3fn', 15.5)
+    >>> format("e6m9")
+    Format(name='e6m9', exp_bits=6, man_bits=9, bias=31, nonfinite='ieee')
 
     Raises:
-        ValueError: unknown name.
-        TypeError: anything that is not a name, a dtype or a Format.
+        ValueError: an unknown name, or an ``e<E>m<M>`` no Format allows (``"e0m3"``).
+        TypeError: anything else: ``None``, values and arrays, NumPy type codes as bytes,
+            non-float dtypes, torch dtypes without a format (integer or packed ones).
     """
     if isinstance(fmt, Format):
         return fmt
     if isinstance(fmt, str):
-        key = fmt.strip().lower()
-        key = ALIASES.get(key, key)
-        if key in FORMATS:
-            return FORMATS[key]
-        raise ValueError(
-            f"fmt: unknown format {fmt!r}; known: {', '.join(FORMATS)} "
-            f"(aliases {', '.join(sorted(ALIASES))})"
-        )
-    try:
-        dt = np.dtype(fmt)
-    except TypeError:
-        dt = None
-    if dt is not None and dt in DTYPE_FORMATS:
-        return DTYPE_FORMATS[dt]
-    raise TypeError(f"fmt: expected a Format, a format name or a float dtype, got {fmt!r}")
+        return _format_by_name(fmt)
+    torch_name = _torch_dtype_name(fmt)
+    if torch_name is not None:
+        if torch_name in FORMATS:  # torch names follow ml_dtypes'; no aliases, no e<E>m<M>
+            return FORMATS[torch_name]
+        raise TypeError(f"fmt: {fmt} has no roundoff format; a torch float dtype maps to the "
+                        f"format of its name (float32, bfloat16, float8_e4m3fn, ...)")
+    # Only dtypes and types: np.dtype() would also take None (float64), values (np.float16(1))
+    # and byte strings, none of which names a format.
+    dt: Optional[np.dtype] = None
+    if isinstance(fmt, np.dtype):
+        dt = fmt
+    elif isinstance(fmt, type) and issubclass(fmt, (float, np.generic)):
+        try:
+            dt = np.dtype(fmt)
+        except TypeError:  # abstract types: np.floating, np.inexact
+            dt = None
+    if dt is not None:
+        found = DTYPE_FORMATS.get(dt if dt.isnative else dt.newbyteorder("="))
+        if found is not None:
+            return found
+        raise TypeError(f"fmt: dtype {dt} is not a floating-point format (expected float16/32/64 "
+                        f"or an ml_dtypes float type)")
+    raise TypeError(f"fmt: expected a Format, a format name, a float dtype or a torch float "
+                    f"dtype, got {fmt!r}")
+
+
+def _format_by_name(text: str) -> Format:
+    key = text.strip().lower()
+    key = ALIASES.get(key, key)
+    if key in FORMATS:
+        return FORMATS[key]
+    custom = _CUSTOM_NAME.fullmatch(key)
+    if custom is not None:
+        e, m = int(custom.group(1)), int(custom.group(2))
+        try:
+            return Format(e, m, name=f"e{e}m{m}")
+        except ValueError as exc:
+            raise ValueError(f"fmt: {text!r} is not a valid IEEE-style e<E>m<M> format: {exc}"
+                             ) from None
+    raise ValueError(
+        f"fmt: unknown format {text!r}; known: {', '.join(FORMATS)} "
+        f"(aliases {', '.join(sorted(ALIASES))}), or e<E>m<M> for an IEEE-style custom format"
+    )
 
 
 def ml_dtype(fmt: FormatLike) -> np.dtype:
-    """The NumPy/ml_dtypes dtype whose elements are codes of ``fmt``.
+    """The NumPy/ml_dtypes dtype whose elements are codes of ``fmt`` (compared by facts).
 
     Raises:
         ValueError: ml_dtypes has no such type (e.g. tfloat32, custom formats).
     """
     f = format(fmt)
-    for dt, g in DTYPE_FORMATS.items():
-        if g == f:
-            return dt
-    raise ValueError(f"fmt: ml_dtypes has no dtype for {f}")
+    dt = _DTYPE_OF_FORMAT.get(f)
+    if dt is None:
+        raise ValueError(f"fmt: ml_dtypes has no dtype for {f}")
+    return dt
