@@ -11,8 +11,9 @@ from ._casts import (ArrayLike, _cast, _check_policy, _codes, _rbits, _result, _
                      decode)
 from ._formats import DTYPE_FORMATS, FormatLike, format, ml_dtype
 from ._rounding import MODES, rounding_mode
+from ._seeds import SeedLike, resolve_key
 
-_OPS = ("add", "sub", "mul", "div", "fma", "sqrt")
+_OPS = ("add", "sub", "mul", "div", "fma", "sqrt", "dot2")  # dot2: a * b + c * d
 # Results carry P = 61 exact significand bits (the lowest may be uncertain after a sticky
 # subtraction): stochastic rounding reads sr_bits bits below the quantum, so man_bits + sr_bits
 # must stay within 60.
@@ -20,12 +21,12 @@ _EXACT_BITS = 60
 
 
 def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, saturate: bool,
-                 seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush_subnormals: bool,
-                 dtype: Any, codes: bool, on_codes: bool = False) -> Any:
+                 seed: SeedLike, sr_bits: int, rbits: Optional[ArrayLike],
+                 flush_subnormals: bool, dtype: Any, codes: bool, on_codes: bool = False) -> Any:
     dst = format(fmt)
     mode = rounding_mode(rounding)
     _check_policy(saturate, seed, sr_bits, flush_subnormals)
-    names = "abc"[:len(operands)]
+    names = "abcd"[:len(operands)]
     if on_codes:  # operands are codes of dst
         read = (_codes(x, dst, name) for x, name in zip(operands, names))
         src = [(c, dst, scalar) for c, scalar in read]
@@ -45,14 +46,15 @@ def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, satur
         if mode != "stochastic":
             raise ValueError("rbits: random bits are only used with rounding='stochastic'")
         r = _rbits(rbits, shape, int(sr_bits))
+    key = resolve_key(seed, mode == "stochastic" and r is None)
     if not codes and np.dtype(dtype) not in DTYPE_FORMATS:  # checked before any work
         raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
     out = np.empty(shape, dtype=dst.code_dtype)
-    views = [np.broadcast_to(s[0], shape) for s in src] + [None, None]
-    facts = [s[1]._facts() for s in src] + [None, None]
-    _core.arith(_OPS.index(op), views[0], views[1], views[2], out, facts[0], facts[1], facts[2],
-                dst._facts(), MODES.index(mode), bool(saturate), bool(flush_subnormals),
-                bool(flush_subnormals), int(sr_bits), int(seed), r)
+    views = [np.broadcast_to(s[0], shape) for s in src] + [None] * (4 - len(src))
+    facts = [s[1]._facts() for s in src] + [None] * (4 - len(src))
+    _core.arith(_OPS.index(op), *views, out, *facts, dst._facts(), MODES.index(mode),
+                bool(saturate), bool(flush_subnormals), bool(flush_subnormals), int(sr_bits), key,
+                r)
     result = out if codes else decode(out, dst, dtype)
     return _result(result, all(s[2] for s in src))
 
@@ -67,8 +69,8 @@ _DOC = """{summary}
         fmt: the result format (a :class:`Format`, a name such as ``"bf16"``, or a dtype).
         rounding: any mode of :func:`encode`, including ``stochastic`` and ``odd``.
         saturate: overflow and Inf give ±max instead of the format's Inf or NaN.
-        seed: stochastic rounding key; element i of the result uses Philox word i mod 4 of
-            counter i // 4, as :func:`encode` does.
+        seed: stochastic rounding key, as :func:`encode` takes it (None: a fresh key per
+            call); element i of the result uses Philox word i mod 4 of counter i // 4.
         sr_bits: R, the number of random bits (``fmt.man_bits + sr_bits <= 60``).
         rbits: your own random integers in 0..2^R-1, one per result element.
         flush_subnormals: operands below ``fmt``'s smallest normal are zeros (DAZ, as a unit
@@ -86,7 +88,7 @@ _DOC = """{summary}
 
 
 def add(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
-        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     return _elementwise("add", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
@@ -94,7 +96,7 @@ def add(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_ev
 
 
 def sub(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
-        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     return _elementwise("sub", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
@@ -102,7 +104,7 @@ def sub(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_ev
 
 
 def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
-        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     return _elementwise("mul", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
@@ -110,7 +112,7 @@ def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_ev
 
 
 def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
-        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     return _elementwise("div", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
@@ -118,7 +120,7 @@ def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_ev
 
 
 def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,
-        rounding: str = "nearest_even", *, saturate: bool = False, seed: int = 0,
+        rounding: str = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
         sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     """``a * b + c`` with one rounding into ``fmt``: the product is never rounded.
@@ -140,7 +142,7 @@ def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,
 
 
 def sqrt(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
-         saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+         saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
          rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
          dtype: Any = np.float64, codes: bool = False) -> Any:
     """``sqrt(a)`` rounded once into ``fmt``: sqrt(-0) = -0; negative numbers and -Inf give
@@ -191,8 +193,8 @@ def _flush_operands(v: np.ndarray, fmt: FormatLike, flush_subnormals: bool) -> n
 
 
 def _round_values(v: np.ndarray, scalar: bool, fmt: FormatLike, rounding: str, saturate: bool,
-                  seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush_subnormals: bool,
-                  dtype: Any, codes: bool) -> Any:
+                  seed: SeedLike, sr_bits: int, rbits: Optional[ArrayLike],
+                  flush_subnormals: bool, dtype: Any, codes: bool) -> Any:
     """v (exact values, operands already flushed) rounded once into fmt; flush_subnormals
     flushes subnormal results (FTZ)."""
     dst = format(fmt)
@@ -206,7 +208,7 @@ def _round_values(v: np.ndarray, scalar: bool, fmt: FormatLike, rounding: str, s
 
 
 def neg(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
-        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     """``-a`` rounded once into ``fmt`` (negation itself is exact; -0 stays distinct).
@@ -221,7 +223,7 @@ def neg(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
 
 
 def abs(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,  # noqa: A001
-        saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+        saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     """``|a|`` rounded once into ``fmt`` (NaN stays NaN; |-0| = +0).
@@ -253,7 +255,7 @@ def _min_max(a: ArrayLike, b: ArrayLike, want_max: bool, fmt: FormatLike,
 
 
 def min(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
-        rounding: str = "nearest_even", *, saturate: bool = False, seed: int = 0,
+        rounding: str = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
         sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     """IEEE 754-2019 ``minimum(a, b)`` rounded once into ``fmt``: NaN if either is NaN, and
@@ -268,7 +270,7 @@ def min(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
 
 
 def max(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
-        rounding: str = "nearest_even", *, saturate: bool = False, seed: int = 0,
+        rounding: str = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
         sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: Any = np.float64, codes: bool = False) -> Any:
     """IEEE 754-2019 ``maximum(a, b)`` rounded once into ``fmt``: NaN if either is NaN, and

@@ -11,6 +11,7 @@ import numpy as np
 from . import _core
 from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, float64, format, ml_dtype
 from ._rounding import MODES, rounding_mode
+from ._seeds import SeedLike, check_seed, resolve_key
 
 ArrayLike = Any
 _UINT_FOR_SIZE = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -20,6 +21,9 @@ def _as_array(x: ArrayLike, name: str) -> Tuple[np.ndarray, bool]:
     """x as a native-byte-order array (the C++ core reads raw bytes), and whether x was a scalar."""
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name}: expected numbers, got {type(x).__name__}")
+    if isinstance(x, np.ma.MaskedArray):  # its mask would be silently dropped
+        raise TypeError(f"{name}: masked arrays are not supported (the mask would be ignored); "
+                        f"pass {name}.filled(value) or {name}.compressed()")
     try:
         a = np.asarray(x)
     except (ValueError, TypeError) as exc:
@@ -122,10 +126,7 @@ def _check_policy(saturate: Any, seed: Any, sr_bits: Any, flush: Any) -> None:
     for name, v in (("saturate", saturate), ("flush_subnormals", flush)):
         if not isinstance(v, (bool, np.bool_)):
             raise TypeError(f"{name}: expected a bool, got {v!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed: expected an integer, got {seed!r}")
-    if not 0 <= int(seed) < 1 << 64:
-        raise ValueError(f"seed: must be in 0..2^64-1, got {seed}")
+    check_seed(seed)
     if isinstance(sr_bits, bool) or not isinstance(sr_bits, (int, np.integer)):
         raise TypeError(f"sr_bits: expected an integer, got {sr_bits!r}")
     if not 1 <= int(sr_bits) <= 32:
@@ -133,7 +134,7 @@ def _check_policy(saturate: Any, seed: Any, sr_bits: Any, flush: Any) -> None:
 
 
 def _cast(src: np.ndarray, src_fmt: Format, dst_fmt: Format, rounding: str, saturate: bool,
-          seed: int, sr_bits: int, rbits: Optional[ArrayLike], flush: bool,
+          seed: SeedLike, sr_bits: int, rbits: Optional[ArrayLike], flush: bool,
           flush_inputs: Optional[bool] = None) -> np.ndarray:
     """Codes of src_fmt to codes of dst_fmt. flush: FTZ on the results and DAZ on the inputs
     (subnormals of src_fmt), unless flush_inputs says otherwise."""
@@ -145,9 +146,10 @@ def _cast(src: np.ndarray, src_fmt: Format, dst_fmt: Format, rounding: str, satu
         if mode != "stochastic":
             raise ValueError("rbits: random bits are only used with rounding='stochastic'")
         r = _rbits(rbits, src.shape, int(sr_bits))
+    key = resolve_key(seed, mode == "stochastic" and r is None)
     out = np.empty(src.shape, dtype=dst_fmt.code_dtype)
     _core.convert(src, out, src_fmt._facts(), dst_fmt._facts(), MODES.index(mode),
-                  bool(saturate), bool(daz), bool(flush), int(sr_bits), int(seed), r)
+                  bool(saturate), bool(daz), bool(flush), int(sr_bits), key, r)
     return out
 
 
@@ -156,7 +158,7 @@ def _result(out: np.ndarray, scalar: bool) -> Any:
 
 
 def encode(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
-           saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+           saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
            rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False) -> Any:
     """Round values to ``fmt`` and return their codes (uint8/16/32/64 by the format's width).
 
@@ -171,8 +173,11 @@ def encode(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
             ``stochastic`` (``sr``).
         saturate: overflow and Inf give ±max (PTX ``cvt.satfinite``) instead of the format's
             Inf or NaN.
-        seed: stochastic rounding key (0..2^64-1); element i uses Philox4x32-10 word i mod 4 of
-            counter i // 4.
+        seed: stochastic rounding key. None (default): a fresh key per call from the package
+            generator (:func:`roundoff.manual_seed` makes it reproducible); a
+            ``numpy.random.Generator``: a key drawn from it; an integer 0..2^64-1: that key,
+            the same bits everywhere. Element i uses Philox4x32-10 word i mod 4 of counter
+            i // 4.
         sr_bits: R, the number of random bits (1..32).
         rbits: your own random integers in 0..2^R-1, one per element (shape of ``x``).
         flush_subnormals: take subnormal inputs as zero and flush subnormal results to zero,
@@ -210,7 +215,7 @@ def decode(codes: ArrayLike, fmt: FormatLike, dtype: Any = np.float32) -> Any:
 
 
 def convert(codes: ArrayLike, src_fmt: FormatLike, dst_fmt: FormatLike,
-            rounding: str = "nearest_even", *, saturate: bool = False, seed: int = 0,
+            rounding: str = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
             sr_bits: int = 32, rbits: Optional[ArrayLike] = None,
             flush_subnormals: bool = False) -> Any:
     """Codes of ``src_fmt`` to codes of ``dst_fmt``, one rounding from the exact value.
@@ -235,7 +240,7 @@ def _value_dtype(src_fmt: Format, fmt: Format) -> np.dtype:
 
 
 def quantize(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
-             saturate: bool = False, seed: int = 0, sr_bits: int = 32,
+             saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
              rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False) -> Any:
     """``decode(encode(x, ...))``: the rounded values, in ``x``'s float dtype.
 

@@ -23,7 +23,7 @@ from ._formats import FormatLike, format
 
 def _run(op: str, operands: tuple, fmt: FormatLike, rounding: str, kw: dict) -> Any:
     return _arith._elementwise(op, operands, fmt, rounding, kw.get("saturate", False),
-                               kw.get("seed", 0), kw.get("sr_bits", 32), kw.get("rbits"),
+                               kw.get("seed"), kw.get("sr_bits", 32), kw.get("rbits"),
                                kw.get("flush_subnormals", False), None, True, on_codes=True)
 
 
