@@ -35,7 +35,7 @@ __attribute__((noinline)) void arith(const uint16_t* a, const uint16_t* b, uint1
   const Policy P{false, false, 32};
   const FormatInfo T = K ? *K : F;
   arith_span<M, Op, uint32_t, 8, lane_operand_bits<Lanes<uint32_t, 8>>, ViaFloat32>(
-      a, b, a, d, n, ArithFacts{T, T, T, T, P, false}, specials<M>(T, P), nullptr);
+      a, b, a, a, d, n, ArithFacts{T, T, T, T, T, P, false}, specials<M>(T, P), nullptr);
 }
 
 __attribute__((noinline)) void philox(uint32_t* out, size_t n) { philox_bits(1234, 0, n, out); }

@@ -331,6 +331,7 @@ IEEE_FORMATS = {
     "bfloat16": (8, 7),
     "float16": (5, 10),
     "float8_e5m2": (5, 2),
+    "float64": (11, 52),
 }
 
 
@@ -399,8 +400,9 @@ def round_mpfr_exact(exact, name: str, mode: str) -> np.ndarray:
                 away = float(+xm)
                 if math.isinf(away):  # the next value past max: max + ulp(max)
                     away = math.copysign(math.ldexp(2.0, emax_ieee), sign)
-                mid = (abs(down) + abs(away)) / 2  # exact in float64
-                at_or_above = xm >= mid if sign > 0 else xm <= -mid  # comparisons are exact
+                # The midpoint as an exact rational (not a float64 for float64 targets).
+                mid = (Fraction(abs(down)) + Fraction(abs(away))) / 2
+                at_or_above = abs(Fraction(*xm.as_integer_ratio())) >= mid
                 r = away if at_or_above else down
                 if math.isinf(r) or abs(r) > math.ldexp(2.0 - 2.0 ** -m, emax_ieee):
                     r = math.copysign(math.inf, sign)
@@ -412,5 +414,6 @@ def round_mpfr_exact(exact, name: str, mode: str) -> np.ndarray:
             if mode == "odd" and r != xm:
                 code |= 1
             out.append(code)
-    dt = np.uint32 if 1 + e + m > 16 else (np.uint16 if 1 + e + m > 8 else np.uint8)
+    bits = 1 + e + m
+    dt = np.uint64 if bits > 32 else np.uint32 if bits > 16 else np.uint16 if bits > 8 else np.uint8
     return np.array(out, dtype=dt)

@@ -2,12 +2,14 @@
 
 Oracles: NumPy's own float32 reductions (its pairwise order), float32 scalar loops, and an
 independent evaluation of each order's tree with exact rationals and MPFR rounding per node.
-The tensor-core model is checked against the probe outputs that anchors_hardware.md §5 derives
-for H100 (E3-E8, E12); tests/test_h100_replay.py replays vectors captured on the GPU.
+The tensor-core model is checked against the outputs the H100 probes (E3-E8, E12, as
+tools/capture_h100.py builds them) must give under it; tests/test_h100_replay.py replays vectors
+captured on the GPU.
 """
 
 from __future__ import annotations
 
+import builtins
 import math
 from fractions import Fraction
 
@@ -132,6 +134,47 @@ FORMATS_MPFR = ["bfloat16", "float16", "float32", "float8_e5m2"]
 DET_MODES = ["nearest_even", "nearest_away", "toward_zero", "up", "down", "odd"]
 
 
+def test_matmul_float64_inputs_regression():
+    # matmul rejected NumPy's default float64 arrays whose values are not float32 values
+    # ("products are formed exactly from float32 values"), even with a float64 accumulator.
+    x = np.array([[0.1, 0.7, -1 / 3]])
+    y = np.array([[0.3], [1 / 7], [0.2]])
+    exact = builtins.sum(Fraction(float(p)) * Fraction(float(q)) for p, q in zip(x[0], y[:, 0]))
+    # Sequential float64 FMAs: fl(fl(x0 y0 + x1 y1) + x2 y2), the first a sum of two exact
+    # products rounded once.
+    first = float(Fraction(0.1) * Fraction(0.3) + Fraction(0.7) * Fraction(1 / 7))
+    want = float(Fraction(first) + Fraction(-1 / 3) * Fraction(0.2))
+    got = ro.matmul(x, y, ro.Accumulator("float64"))
+    assert got.dtype == np.float64 and got[0, 0] == want
+    assert abs(want - float(exact)) <= 2**-52  # and it is close to the exact dot product
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_matmul_float64_inputs_vs_mpfr_tree_oracle(data):
+    """Products of any float64 inputs (106 significant bits) are exact: every addition of two
+    products is one rounding of their exact sum (dot2), a product and a partial sum an FMA."""
+    fmt = data.draw(st.sampled_from(["float64", "float32", "bfloat16"]))
+    mode = data.draw(st.sampled_from(DET_MODES))
+    order = data.draw(st.sampled_from(ALL_ORDERS))
+    product_fmt = data.draw(st.sampled_from([None, None, "float32"]))
+    fma = data.draw(st.booleans())
+    M, K, N = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 9)),
+               data.draw(st.integers(1, 3)))
+    spread = data.draw(st.integers(0, 60))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+
+    def values(shape):
+        return rng.standard_normal(shape) * np.exp2(rng.integers(-spread, spread + 1, shape))
+
+    a, b = values((M, K)), values((K, N))
+    c = values((M, N)) if data.draw(st.booleans()) else None
+    acc = ro.Accumulator(fmt, mode, order=order, product_fmt=product_fmt, fma=fma)
+    got = ro.matmul(a, b, acc, c=c)
+    want = _oracle_matmul(a, b, c, acc)
+    assert np.array_equal(got, want), (got, want)
+
+
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_matmul_every_rounding_vs_mpfr_tree_oracle(data):
@@ -158,7 +201,7 @@ def test_matmul_every_rounding_vs_mpfr_tree_oracle(data):
     assert np.array_equal(got, want), (got, want)
 
 
-# -- tensor-core model: anchors_hardware.md §5 ----------------------------------------------------
+# -- tensor-core model: the H100 probes -----------------------------------------------------------
 def _probe(products, fmt, K=None, **preset_kw):
     """One output: a row of a and a column of b whose products are the given (a_k, b_k)."""
     K = K or len(products)
@@ -254,8 +297,9 @@ def test_matmul_batch_scales_and_bad_input():
         ro.matmul(a, b.T)
     with pytest.raises(ValueError, match="broadcast"):
         ro.matmul(a, b, c=np.zeros((7, 7)))
-    with pytest.raises(ValueError, match="float32 values"):
-        ro.matmul(np.full((1, 1), 0.1), np.ones((1, 1)))
+    with pytest.raises(ValueError, match="fused adder model"):
+        ro.matmul(np.full((1, 1), 0.1), np.ones((1, 1)),
+                  ro.Accumulator(a_fmt="float64", b_fmt="bf16", fused=ro.FusedAdder(4, 25)))
     with pytest.raises(ValueError, match="a_fmt and b_fmt"):
         ro.Accumulator(fused=ro.FusedAdder(16, 25))
     with pytest.raises(ValueError, match="multiple"):

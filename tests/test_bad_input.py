@@ -19,7 +19,7 @@ import roundoff as ro
         (lambda: ro.encode(np.array([1], np.longdouble), "e4m3"), TypeError, "^x"),
         (lambda: ro.encode([[1.0], [2.0, 3.0]], "e4m3"), TypeError, "^x"),
         (lambda: ro.encode(np.array([2**60 + 1]), "e4m3"), ValueError, "^x"),
-        (lambda: ro.encode(1.0, "e9m9"), ValueError, "^fmt"),
+        (lambda: ro.encode(1.0, "e4m3x"), ValueError, "^fmt"),
         (lambda: ro.encode(1.0, "e4m3", "banker"), ValueError, "^rounding"),
         (lambda: ro.encode(1.0, "e4m3", 3), TypeError, "^rounding"),
         (lambda: ro.encode(1.0, "e4m3", "sr", sr_bits=0), ValueError, "^sr_bits"),
@@ -216,7 +216,7 @@ def test_fuzz_matmul_never_crashes(raw, dts, shapes, acc, use_c):
             out = ro.matmul(a, b, acc, c=c if use_c else None, codes=True)
     except (ValueError, TypeError):
         return
-    assert out.shape == (np.shape(a)[0], np.shape(b)[1])
+    assert out.shape == np.matmul(np.zeros(np.shape(a)), np.zeros(np.shape(b))).shape
 
 
 def test_oversubscribed_threads_warn():

@@ -21,7 +21,7 @@ using Vector64 = Lanes<uint64_t, 4>;
 
 template <class L>
 bool operands_fit(const ArithRequest& req) {
-  const FormatInfo* ops[3] = {&req.a, &req.b, &req.c};
+  const FormatInfo* ops[4] = {&req.a, &req.b, &req.c, &req.d};
   for (int i = 0; i < arity(req.op); ++i) {
     if (ops[i]->f.man_bits + 1 > lane_operand_bits<L>) return false;
     if (L::W == 32 && !fits_32bit_lanes(*ops[i], req.to)) return false;
@@ -35,33 +35,34 @@ bool operands_fit(const ArithRequest& req) {
 // operands are gathered into lanes of E first.
 template <Rounding M, ArithOp Op, class E, int N, int Q, class Dst, const FormatInfo* K = nullptr,
           bool ViaFloat32 = false>
-void arith_typed(const StridedView& a, const StridedView* b, const StridedView* c, void* out_raw,
-                 const ArithRequest& req, const StridedView* rbits, int threads, Stop& stop) {
+void arith_typed(const StridedView& a, const StridedView* b, const StridedView* c,
+                 const StridedView* d, void* out_raw, const ArithRequest& req,
+                 const StridedView* rbits, int threads, Stop& stop) {
   using Src = std::conditional_t<K != nullptr, Dst, E>;
   const size_t n = element_count(a);
   const int64_t tiles = int64_t((n + kTile - 1) / kTile);
   Dst* out = static_cast<Dst*>(out_raw);
   const ArithFacts k{known_or<K>(req.a), known_or<K>(req.b), known_or<K>(req.c),
-                     known_or<K>(req.to), req.policy, req.flush_inputs};
+                     known_or<K>(req.d), known_or<K>(req.to), req.policy, req.flush_inputs};
   const Specials S = specials<M>(k.to, k.policy);
-  const StridedView* views[3] = {&a, b, c};
+  const StridedView* views[4] = {&a, b, c, d};
   bool direct = K != nullptr;
   for (int i = 0; i < arity(Op); ++i) direct = direct && views[i]->contiguous;
   const int nthreads = threads_for(tiles, 4, threads);
   // Per-thread tile buffers, on the heap: a thread's stack may be small.
   const size_t per = std::min(n, kTile);
-  std::vector<Src> operand_bufs(direct ? 0 : per * 3 * size_t(nthreads));
+  std::vector<Src> operand_bufs(direct ? 0 : per * 4 * size_t(nthreads));
   std::vector<uint32_t> bits_bufs(M == Rounding::stochastic ? per * size_t(nthreads) : 0);
   parallel_for(tiles, nthreads, stop, [&](int64_t t, int thread) {
     const IeeeFloatMode ieee;
     const size_t first = size_t(t) * kTile;
     const size_t count = std::min(kTile, n - first);
-    const Src* src[3] = {nullptr, nullptr, nullptr};
+    const Src* src[4] = {nullptr, nullptr, nullptr, nullptr};
     for (int i = 0; i < arity(Op); ++i) {
       if (direct) {
         src[i] = reinterpret_cast<const Src*>(views[i]->data) + first;
       } else {
-        Src* buf = operand_bufs.data() + per * size_t(3 * thread + i);
+        Src* buf = operand_bufs.data() + per * size_t(4 * thread + i);
         gather_codes<Src>(*views[i], first, count, buf);
         src[i] = buf;
       }
@@ -71,13 +72,14 @@ void arith_typed(const StridedView& a, const StridedView* b, const StridedView* 
       bits = bits_bufs.data() + per * size_t(thread);
       tile_random_bits(rbits, req.seed, k.policy.sr_bits, first, count, bits);
     }
-    arith_span<M, Op, E, N, Q, ViaFloat32>(src[0], src[1], src[2], out + first, count, k, S,
-                                           bits);
+    arith_span<M, Op, E, N, Q, ViaFloat32>(src[0], src[1], src[2], src[3], out + first, count,
+                                           k, S, bits);
   });
 }
 
-using ArithFn = void (*)(const StridedView&, const StridedView*, const StridedView*, void*,
-                         const ArithRequest&, const StridedView*, int, Stop&);
+using ArithFn = void (*)(const StridedView&, const StridedView*, const StridedView*,
+                         const StridedView*, void*, const ArithRequest&, const StridedView*, int,
+                         Stop&);
 
 template <Rounding M, ArithOp Op, class E, int N, int Q>
 ArithFn pick_dst(int out_itemsize) {
@@ -100,7 +102,7 @@ ArithFn pick_known(const ArithRequest& req) {
   constexpr bool nearest = M == Rounding::nearest_even || M == Rounding::nearest_away;
   constexpr bool float32_op = Op == ArithOp::add || Op == ArithOp::sub || Op == ArithOp::mul;
   const auto all_in = [&](const FormatInfo& K) {
-    const FormatInfo* ops[3] = {&req.a, &req.b, &req.c};
+    const FormatInfo* ops[4] = {&req.a, &req.b, &req.c, &req.d};
     for (int i = 0; i < arity(Op); ++i)
       if (!same_facts(ops[i]->f, K.f)) return false;
     return same_facts(req.to.f, K.f) && operands_fit<Vector32>(req);
@@ -125,10 +127,10 @@ ArithFn pick_known(const ArithRequest& req) {
 }
 
 // The SIMD tiers for add, sub, mul and FMA when the request fits them, else one element at a
-// time in 64-bit lanes.
+// time in 64-bit lanes (dot2's products are always formed in 128 bits).
 template <Rounding M, ArithOp Op>
 ArithFn pick_lanes(const ArithRequest& req, int out_itemsize) {
-  if constexpr (Op != ArithOp::div && Op != ArithOp::sqrt) {
+  if constexpr (Op != ArithOp::div && Op != ArithOp::sqrt && Op != ArithOp::dot2) {
     if (ArithFn known = pick_known<M, Op>(req)) return known;
     if (out_itemsize <= 4 && operands_fit<Vector32>(req))
       return pick_dst<M, Op, uint32_t, Vector32::n, lane_operand_bits<Vector32>>(out_itemsize);
@@ -147,21 +149,23 @@ ArithFn pick_op(const ArithRequest& req, int out_itemsize) {
     case ArithOp::div: return pick_lanes<M, ArithOp::div>(req, out_itemsize);
     case ArithOp::fma: return pick_lanes<M, ArithOp::fma>(req, out_itemsize);
     case ArithOp::sqrt: return pick_lanes<M, ArithOp::sqrt>(req, out_itemsize);
+    case ArithOp::dot2: return pick_lanes<M, ArithOp::dot2>(req, out_itemsize);
   }
   throw std::invalid_argument("unknown operation");
 }
 
 }  // namespace
 
-void arith_array(const StridedView& a, const StridedView* b, const StridedView* c, void* out,
-                 int out_itemsize, const ArithRequest& req, const StridedView* rbits,
-                 int threads, Stop& stop) {
-  if ((b != nullptr) != (arity(req.op) >= 2) || (c != nullptr) != (arity(req.op) == 3))
+void arith_array(const StridedView& a, const StridedView* b, const StridedView* c,
+                 const StridedView* d, void* out, int out_itemsize, const ArithRequest& req,
+                 const StridedView* rbits, int threads, Stop& stop) {
+  if ((b != nullptr) != (arity(req.op) >= 2) || (c != nullptr) != (arity(req.op) >= 3) ||
+      (d != nullptr) != (arity(req.op) == 4))
     throw std::invalid_argument("operands: as many as the operation takes");
   const ArithFn fn = dispatch_mode(req.mode, [&](auto m) {
     return pick_op<decltype(m)::value>(req, out_itemsize);
   });
-  fn(a, b, c, out, req, rbits, threads, stop);
+  fn(a, b, c, d, out, req, rbits, threads, stop);
 }
 
 }  // namespace roundoff

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
 
@@ -39,10 +39,12 @@ from ._arith import _elementwise
 from ._casts import ArrayLike, _check_policy, decode, encode
 from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, format
 from ._rounding import MODES, rounding_mode
+from ._seeds import SeedLike, resolve_key
 
 __all__ = ["Accumulator", "FusedAdder", "sum", "dot", "matmul"]
 
 _GOLDEN = 0x9E3779B97F4A7C15  # step keys for stochastic rounding: seed + step * golden mod 2^64
+_OUTPUT_STEP = 1 << 62  # the output rounding's step: beyond every step a computation numbers
 _MAX_TERMS = 256  # products per fused step (cpp/src/matmul_driver.hpp: kMaxFusedTerms)
 _MAX_E_ZERO = 512  # |e_zero| (scales 2^(F - emax) stay normal float64 values)
 _SCALE_ORDERS = ("acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt")
@@ -50,6 +52,19 @@ _SCALE_ORDERS = ("acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt")
 _FLOAT32_SUBSETS = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
                     "bfloat16", "float16", "float32", "float6_e2m3fn", "float6_e3m2fn",
                     "float4_e2m1fn", "float8_e8m0fnu")
+
+
+@dataclass(frozen=True)
+class _Product:
+    """The exact product a * b of inputs wider than float32's values, kept unformed (a float64
+    holds only products of at most 53 significant bits): a (M, 1) and b (1, N) broadcast to
+    the terms' (M, N). Rounding it is one multiply; adding it, an FMA or a dot2."""
+
+    a: np.ndarray
+    b: np.ndarray
+
+
+Term = Union[np.ndarray, _Product]
 
 
 @dataclass(frozen=True)
@@ -130,11 +145,16 @@ class Accumulator:
             promotion; Triton's ``max_num_imprecise_acc``).
         split_k: with ``fused``, sum this many contiguous slices of K (aligned to the block)
             separately, then combine them in ``fmt`` in order ``order``.
-        seed, sr_bits: stochastic rounding: step t (in evaluation order) rounds element i of
-            its output with Philox key ``seed + t * 0x9E3779B97F4A7C15 mod 2^64``, word i. A
+        seed, sr_bits: stochastic rounding. ``seed`` as :func:`roundoff.encode` takes it: None
+            (default) draws a fresh key for each call of :func:`matmul`/:func:`sum`/:func:`dot`
+            from the package generator (:func:`roundoff.manual_seed`), a
+            ``numpy.random.Generator`` a key from it, an integer is the key. Step t (in
+            evaluation order) rounds element i of its output with Philox key
+            ``key + t * 0x9E3779B97F4A7C15 mod 2^64``, word i. A
             fused chain numbers its roundings in evaluation order too (each step, then its
             promotion); split-K slice s numbers its own from 2Ks, their combine from 2KS.
-            Input a is rounded under step -1, b under -2, c under -3, product k under -4 - k.
+            Input a is rounded under step -1, b under -2, c under -3, product k under -4 - k,
+            the output (``out_rounding``) under step 2^62.
             Words run on across batch elements: output (n, i, j) of batch element n takes
             word n * M * N + i * N + j (inputs likewise over their own elements).
         saturate: overflow gives +-max instead of Inf/NaN in every rounding.
@@ -169,7 +189,7 @@ class Accumulator:
     fused: Optional[FusedAdder] = None
     promote_every: Optional[int] = None
     split_k: Optional[int] = None
-    seed: int = 0
+    seed: SeedLike = None
     sr_bits: int = 32
     saturate: bool = False
     out_fmt: Optional[FormatLike] = None
@@ -225,7 +245,8 @@ class Accumulator:
                 raise TypeError(f"{name}: expected a bool, got {v!r}")
             set_(self, name, bool(v))
         _check_policy(self.saturate, self.seed, self.sr_bits, False)
-        set_(self, "seed", int(self.seed))
+        if isinstance(self.seed, np.integer):
+            set_(self, "seed", int(self.seed))
         set_(self, "sr_bits", int(self.sr_bits))
         if self.out_nan is not None:
             v = self.out_nan
@@ -239,8 +260,21 @@ class Accumulator:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
+    def _for_call(self, out_rounding: Optional[str] = None) -> "Accumulator":
+        """This accumulator with the integer key of one call: a seed of None or a Generator is
+        drawn from when some rounding of the call (out_rounding: matmul's override) is
+        stochastic, else replaced by 0 (unused)."""
+        if isinstance(self.seed, int):
+            return self
+        modes = {self.rounding, self.input_rounding, self.product_rounding,
+                 out_rounding or self.out_rounding}
+        if self.fused is not None:
+            modes.add(self.fused.out_rounding)
+        return self.replace(seed=resolve_key(self.seed, "stochastic" in modes))
+
     # -- the pieces ---------------------------------------------------------------------------
     def _key(self, step: int) -> int:
+        assert isinstance(self.seed, int), "resolved by _for_call"
         return (self.seed + step * _GOLDEN) % (1 << 64)
 
     def _bits(self, mode: str, step: int, shape: Tuple[int, ...], word0: int
@@ -252,21 +286,37 @@ class Accumulator:
         words = _core.philox_words(self._key(step), word0, int(np.prod(shape)))
         return (words >> np.uint32(32 - self.sr_bits)).reshape(shape)
 
-    def _round(self, v: np.ndarray, fmt: Format, mode: str, step: int, word0: int = 0,
+    def _round(self, v: Term, fmt: Format, mode: str, step: int, word0: int = 0,
                saturate: Optional[bool] = None) -> np.ndarray:
-        """v (exact float64 values) rounded once into fmt, as float64 values (saturating as the
-        accumulator does unless told); element 0 of v is word word0 of step's stream."""
+        """v (exact float64 values or a product) rounded once into fmt, as float64 values
+        (saturating as the accumulator does unless told); element 0 of v is word word0 of
+        step's stream."""
         sat = self.saturate if saturate is None else saturate
+        if isinstance(v, _Product):
+            shape = np.broadcast_shapes(v.a.shape, v.b.shape)
+            return _elementwise("mul", (v.a, v.b), fmt, mode, sat, self._key(step),
+                                self.sr_bits, self._bits(mode, step, shape, word0), False,
+                                np.float64, False)
         c = encode(v, fmt, mode, saturate=sat, seed=self._key(step), sr_bits=self.sr_bits,
                    rbits=self._bits(mode, step, np.shape(v), word0))
         return decode(c, fmt, np.float64)
 
-    def _add(self, x: np.ndarray, y: np.ndarray, step: int, word0: int = 0) -> np.ndarray:
-        """round(x + y) into the accumulator, x and y exact float64 values."""
-        bits = self._bits(self.rounding, step, np.broadcast_shapes(np.shape(x), np.shape(y)),
-                          word0)
-        return _elementwise("add", (x, y), self.fmt, self.rounding, self.saturate,
-                            self._key(step), self.sr_bits, bits, False, np.float64, False)
+    def _add(self, x: Term, y: Term, step: int, word0: int = 0) -> np.ndarray:
+        """round(x + y) into the accumulator, x and y exact float64 values or products: an
+        add, an FMA (one product) or a dot2 (two)."""
+        if isinstance(x, _Product) and isinstance(y, _Product):
+            op, operands = "dot2", (x.a, x.b, y.a, y.b)
+        elif isinstance(x, _Product):
+            op, operands = "fma", (x.a, x.b, y)
+        elif isinstance(y, _Product):
+            op, operands = "fma", (y.a, y.b, x)
+        else:
+            op, operands = "add", (x, y)
+        shape = np.broadcast_shapes(*(np.shape(v) for v in operands))
+        return _elementwise(op, operands, self.fmt, self.rounding, self.saturate,
+                            self._key(step), self.sr_bits,
+                            self._bits(self.rounding, step, shape, word0), False, np.float64,
+                            False)
 
     def _quantize_input(self, x: np.ndarray, fmt: Format, step: int, word0: int) -> np.ndarray:
         # truncate_bits rounds finite values toward zero (_truncated handles NaN codes).
@@ -274,26 +324,30 @@ class Accumulator:
         return self._round(x, fmt, mode, step, word0)
 
     def _inputs(self, a: np.ndarray, b: np.ndarray, a_in: Optional[Format] = None,
-                b_in: Optional[Format] = None, batch: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+                b_in: Optional[Format] = None, batch: int = 0
+                ) -> Tuple[np.ndarray, np.ndarray, bool]:
         """The inputs of batch element `batch` quantized into a_fmt/b_fmt (skipped when they
-        come in that format: a_in, b_in), checked to be float32 values."""
+        come in that format: a_in, b_in), and whether they all are float32 values (then every
+        product is exact in float64, and the fast paths apply)."""
         if self.a_fmt is not None and a_in != self.a_fmt:
             a = self._quantize_input(a, self.a_fmt, -1, batch * a.size)
         if self.b_fmt is not None and b_in != self.b_fmt:
             b = self._quantize_input(b, self.b_fmt, -2, batch * b.size)
+        narrow = True
         for name, x, fmt in (("a", a, self.a_fmt or a_in), ("b", b, self.b_fmt or b_in)):
             if fmt is not None and str(fmt) in _FLOAT32_SUBSETS:
                 continue  # every value of its format is a float32 value
             with np.errstate(over="ignore", invalid="ignore"):
                 same = np.array_equal(x.astype(np.float32), x, equal_nan=True)
-            if not same:
+            if not same and self.fused is not None:
                 raise ValueError(
-                    f"{name}: products are formed exactly from float32 values (formats of at "
-                    f"most 24 significant bits in float32's range); quantize {name} with "
-                    f"{name}_fmt or pass float32-representable values")
-        return a, b
+                    f"{name}: the fused adder model forms its products in float64 from float32 "
+                    f"values; choose {name}_fmt of at most 24 significant bits in float32's "
+                    f"range")
+            narrow = narrow and same
+        return a, b, narrow
 
-    def _product_terms(self, p: np.ndarray, k: int, word0: int) -> np.ndarray:
+    def _product_terms(self, p: Term, k: int, word0: int) -> Term:
         """Exact products p (of index k) as the terms that are added: exact, or rounded once
         (under step -4 - k)."""
         if self.product_fmt is not None:
@@ -408,7 +462,7 @@ _NATIVE = True
 
 def _float32_fma_chain(acc: Accumulator) -> bool:
     """Whether acc is a float32 round-to-nearest chain of exact products: the float unit's FMA
-    is then each step (inputs are float32 values, checked by _inputs)."""
+    is then each step (inputs are float32 values: _accumulate's narrow)."""
     return (acc.fused is None and str(acc.fmt) == "float32" and acc.rounding == "nearest_even"
             and acc.order.kind == "sequential" and acc.product_fmt is None and acc.fma
             and not acc.saturate)
@@ -474,9 +528,10 @@ def _sliced_chains(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[n
 
 
 def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray],
-                word0: int = 0) -> np.ndarray:
+                word0: int = 0, narrow: bool = True) -> np.ndarray:
     """Accumulate a (M, K) @ b (K, N) (+ c) into acc.fmt values, float64; output 0 takes word
-    word0 of every stochastic rounding's stream."""
+    word0 of every stochastic rounding's stream. narrow: the inputs are float32 values, so
+    float64 holds their products (else products stay unformed: _Product)."""
     M, K, N = a.shape[-2], a.shape[-1], b.shape[-1]
     if acc.k_order is not None:
         P = len(acc.k_order)
@@ -498,8 +553,9 @@ def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.n
         return _reduce(acc, len(parts), parts.__getitem__, 2 * K * s, word0)
     if c is None and K == 0:
         return np.zeros((M, N))
-    fma32, narrow = _NATIVE and _float32_fma_chain(acc), _NATIVE and _narrow_chain(acc, a, b)
-    if fma32 or narrow:
+    native = _NATIVE and narrow
+    fma32, narrow_acc = native and _float32_fma_chain(acc), native and _narrow_chain(acc, a, b)
+    if fma32 or narrow_acc:
         out = np.empty((M, N), np.float32)
         c32 = None if c is None else _aligned(acc._round(c, acc.fmt, acc.rounding, -3, word0),
                                               np.float32)
@@ -510,15 +566,17 @@ def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.n
             _core.matmul_narrow_acc(a32, b32, c32, out, acc.fmt._facts())
         return out.astype(np.float64)
     first = 0 if c is None else 1  # c is term 0
-    sliced = _NATIVE and _sliced_chains(acc, a, b, c, K + first, word0)
+    sliced = native and _sliced_chains(acc, a, b, c, K + first, word0)
     if sliced is not False:
         return sliced
 
     def term(k: int) -> np.ndarray:
         if k < first:
             return acc._round(c, acc.fmt, acc.rounding, -3, word0)
-        return acc._product_terms(a[:, k - first, None] * b[None, k - first, :], k - first,
-                                  word0)
+        i = k - first
+        p = (a[:, i, None] * b[None, i, :] if narrow
+             else _Product(a[:, i, None], b[None, i, :]))
+        return acc._product_terms(p, i, word0)
 
     return _reduce(acc, K + first, term, word0=word0)
 
@@ -567,7 +625,8 @@ def _epilogue(v: np.ndarray, scale_a: Any, scale_b: Any, out_fmt: Optional[Forma
         if nan.any():
             c = np.where(nan, np.uint32(dst.nan_code), c)
     else:
-        c = encode(v, dst, mode, saturate=acc.saturate)
+        c = encode(v, dst, mode, saturate=acc.saturate, seed=acc._key(_OUTPUT_STEP),
+                   sr_bits=acc.sr_bits)
     if acc.out_nan is not None and dst.has_nan:
         if acc.out_nan >= 1 << dst.bits or not np.isnan(decode(acc.out_nan, dst, np.float64)):
             raise ValueError(f"out_nan: {acc.out_nan:#x} is not a NaN code of {dst}")
@@ -606,8 +665,10 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
 
     Args:
         a, b: ``(..., M, K)`` and ``(..., K, N)`` arrays (batch dimensions broadcast), taken
-            exactly; quantized first when the accumulator has ``a_fmt``/``b_fmt``. Their values
-            must be float32 values (any format up to float32).
+            exactly (float64 included: products are exact whatever the inputs); quantized first
+            when the accumulator has ``a_fmt``/``b_fmt``. A 1-D ``a`` is a row and a 1-D ``b``
+            a column, their axis removed from the result, as NumPy's ``matmul`` does. A fused
+            accumulator (a tensor-core model) takes float32 values only.
         accumulator: an :class:`Accumulator` or a hardware preset (:func:`roundoff.hw.preset`);
             default: float32, round to nearest even, sequential over K, exact products (FMA).
         c: ``(..., M, N)``: the accumulator's initial value, term 0 of every sum (rounded into
@@ -629,7 +690,8 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
     if not isinstance(acc, Accumulator):
         raise TypeError(f"accumulator: expected an Accumulator, got {acc!r}")
     if out_rounding is not None:
-        rounding_mode(out_rounding)
+        out_rounding = rounding_mode(out_rounding)
+    acc = acc._for_call(out_rounding)
     if (_NATIVE and _float32_fma_chain(acc) and acc.a_fmt is None and acc.b_fmt is None
             and acc.k_order is None and c is None and isinstance(a, np.ndarray)
             and isinstance(b, np.ndarray)
@@ -645,28 +707,42 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
         a_in = b_in = None  # truncation clears bits even of values in the format
     av = _values(_truncated(a, acc, acc.a_fmt), "a")
     bv = _values(_truncated(b, acc, acc.b_fmt), "b")
-    if av.ndim < 2 or bv.ndim < 2:
-        raise ValueError(f"a, b: expected (..., M, K) and (..., K, N), got shapes {av.shape} "
-                         f"and {bv.shape}")
+    if av.ndim == 0 or bv.ndim == 0:
+        raise ValueError(f"a, b: matmul takes no scalars, got shapes {av.shape} and {bv.shape}")
+    # 1-D operands as NumPy takes them: a (K,) is a row (1, K), b (K,) a column (K, 1), and
+    # the added axis is removed from the result.
+    a_vector, b_vector = av.ndim == 1, bv.ndim == 1
+    av = av[None, :] if a_vector else av
+    bv = bv[:, None] if b_vector else bv
     if av.shape[-1] != bv.shape[-2]:
         raise ValueError(f"a, b: inner dimensions differ: {av.shape} @ {bv.shape}")
-    batch = np.broadcast_shapes(av.shape[:-2], bv.shape[:-2])
+    try:
+        batch = np.broadcast_shapes(av.shape[:-2], bv.shape[:-2])
+    except ValueError:
+        raise ValueError(f"a, b: batch shapes {av.shape[:-2]} and {bv.shape[:-2]} do not "
+                         f"broadcast") from None
     M, N = av.shape[-2], bv.shape[-1]
     shape = batch + (M, N)
+    result_shape = batch + ((M,) if not a_vector else ()) + ((N,) if not b_vector else ())
     cv = None
     if c is not None:
         cv = _values(c, "c")
         try:
-            cv = np.broadcast_to(cv, shape)
+            cv = np.broadcast_to(cv, result_shape).reshape(shape)
         except ValueError:
-            raise ValueError(f"c: shape {cv.shape} does not broadcast to {shape}") from None
+            raise ValueError(f"c: shape {cv.shape} does not broadcast to {result_shape}"
+                             ) from None
     av = np.broadcast_to(av, batch + av.shape[-2:])
     bv = np.broadcast_to(bv, batch + bv.shape[-2:])
     out = np.empty(shape)
     for n, idx in enumerate(np.ndindex(*batch)):  # stochastic words run on across the batch
-        ai, bi = acc._inputs(av[idx], bv[idx], a_in, b_in, n)
-        out[idx] = _accumulate(acc, ai, bi, None if cv is None else cv[idx], n * M * N)
-    return _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, shape, codes, dtype)
+        ai, bi, narrow = acc._inputs(av[idx], bv[idx], a_in, b_in, n)
+        out[idx] = _accumulate(acc, ai, bi, None if cv is None else cv[idx], n * M * N, narrow)
+    result = _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, shape, codes, dtype)
+    if a_vector or b_vector:
+        result = np.asarray(result).reshape(result_shape)
+        return result[()] if result.ndim == 0 else result
+    return result
 
 
 def dot(x: ArrayLike, y: ArrayLike, accumulator: Optional[Accumulator] = None, **kw: Any) -> Any:
@@ -678,27 +754,60 @@ def dot(x: ArrayLike, y: ArrayLike, accumulator: Optional[Accumulator] = None, *
     return matmul(xv[None, :], yv[:, None], accumulator, **kw)[0, 0]
 
 
-def sum(x: ArrayLike, axis: Optional[int] = None,  # noqa: A001 - numpy's name
-        accumulator: Optional[Accumulator] = None, *, out_fmt: Optional[FormatLike] = None,
+def _axes(axis: Any, ndim: int) -> Tuple[int, ...]:
+    """axis (None, an int or a tuple of ints) as sorted, distinct non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple) else (axis,)
+    for a in items:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            if isinstance(a, Accumulator):
+                raise TypeError("axis: got an Accumulator; pass it as accumulator=...")
+            raise TypeError(f"axis: expected None, an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis: {a} is out of range for a {ndim}-d array")
+    axes = tuple(sorted(int(a) % ndim for a in items))
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"axis: repeated axis in {axis!r}")
+    return axes
+
+
+def sum(x: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None, *,  # noqa: A001
+        accumulator: Optional[Accumulator] = None, out_fmt: Optional[FormatLike] = None,
         out_rounding: Optional[str] = None, codes: bool = False, dtype: Any = np.float64
         ) -> Any:
-    """The sum of ``x`` along ``axis`` (None: all elements, in C order) with the accumulator's
-    order and roundings; the terms are the elements (quantized to ``a_fmt`` if set), taken
-    exactly. A fused accumulator sums them as products with 1.
+    """The sum of ``x`` over ``axis`` with the accumulator's order and roundings; the terms
+    are the elements (quantized to ``a_fmt`` if set), taken exactly. A fused accumulator sums
+    them as products with 1.
+
+    Args:
+        x: an array of any shape (values taken exactly, as :func:`matmul` takes them).
+        axis: None (every element), an axis or a tuple of axes, as NumPy's ``sum``. The terms
+            of each sum are its elements in C order over the summed axes, in increasing axis
+            order.
+        accumulator: an :class:`Accumulator` (keyword only; default: float32, round to
+            nearest even, sequential).
+        out_fmt, out_rounding, codes, dtype: as :func:`matmul`'s.
+
+    Returns:
+        The sums, an array of ``x``'s shape without the summed axes (a NumPy scalar for none).
 
     >>> import roundoff as ro
     >>> float(ro.sum([1.0, 2.0**-8, 2.0**-8], accumulator=ro.Accumulator("bf16")))
     1.0
     """
     acc = Accumulator() if accumulator is None else accumulator
+    if not isinstance(acc, Accumulator):
+        raise TypeError(f"accumulator: expected an Accumulator, got {acc!r}")
+    if out_rounding is not None:
+        out_rounding = rounding_mode(out_rounding)
+    acc = acc._for_call(out_rounding)
     xv = _values(x, "x")
-    if axis is None:
-        xv = xv.reshape(-1)
-        axis = 0
-    if not isinstance(axis, (int, np.integer)) or not -xv.ndim <= axis < xv.ndim:
-        raise ValueError(f"axis: expected an axis of a {xv.ndim}-d array, got {axis!r}")
-    moved = np.moveaxis(xv, axis, -1)
-    rows = moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
+    axes = _axes(axis, xv.ndim)
+    kept = [d for d in range(xv.ndim) if d not in axes]
+    moved = np.transpose(xv, kept + list(axes))
+    out_shape = moved.shape[:len(kept)]
+    rows = moved.reshape(int(np.prod(out_shape)), int(np.prod(moved.shape[len(kept):])))
     if acc.fused is not None:
         ones = np.ones((rows.shape[1], 1))
         vals = matmul(rows, ones, acc, out_fmt=out_fmt,
@@ -710,6 +819,5 @@ def sum(x: ArrayLike, axis: Optional[int] = None,  # noqa: A001 - numpy's name
         a = rows if acc.a_fmt is None else acc._round(rows, acc.a_fmt, acc.input_rounding, -1)
         v = _reduce(acc, a.shape[1], lambda k: a[:, k])
         vals = _epilogue(v, None, None, out_fmt, out_rounding, acc, v.shape, codes, dtype)
-    out = np.asarray(vals).reshape(moved.shape[:-1])
+    out = np.asarray(vals).reshape(out_shape)
     return out[()] if out.ndim == 0 else out
-

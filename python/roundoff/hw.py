@@ -1,8 +1,8 @@
 """Hardware presets: NVIDIA tensor-core accumulations as parameter tables, not code.
 
 A preset is an :class:`~roundoff.Accumulator` with a :class:`~roundoff.FusedAdder` whose
-parameters come from :data:`TENSOR_CORES` (anchors_hardware.md §1.2: MMA-Sim and the
-Khattak-Mikaitis models, matched bit for bit on published H100 dumps) plus the kernel's own
+parameters come from :data:`TENSOR_CORES` (the published tensor-core models of MMA-Sim and of
+Khattak and Mikaitis, which match H100 outputs bit for bit) plus the kernel's own
 structure (promotion, output cast). ``tests/data/h100`` holds vectors captured on an H100 that
 the tests replay through these presets.
 
@@ -16,6 +16,7 @@ the tests replay through these presets.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Dict, Optional
 
 from ._formats import Format, FormatLike, format
@@ -174,8 +175,15 @@ def preset(name: str, **params: Any) -> Accumulator:
 
     Raises:
         ValueError: unknown name (the message lists the known ones).
+        TypeError: a parameter the preset does not take (the message lists those it takes).
     """
     if name not in PRESETS:
         raise ValueError(f"preset: unknown name {name!r}; known: {', '.join(sorted(PRESETS))}")
-    return PRESETS[name](**params)
+    make = PRESETS[name]
+    takes = inspect.signature(make).parameters
+    unknown = sorted(set(params) - set(takes))
+    if unknown:
+        raise TypeError(f"preset: {name!r} takes no parameter {', '.join(unknown)}; its "
+                        f"parameters: {', '.join(takes) or 'none'}")
+    return make(**params)
 

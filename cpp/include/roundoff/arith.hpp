@@ -197,48 +197,77 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_sqrt(const Exact<L>& a) {
   return r;
 }
 
+using Wide = Lanes<unsigned __int128, 1>;  // 128-bit lanes: P = 125
+
+// a * b of two operands of at most 53 significant bits, exactly, in a 128-bit lane: the 106-bit
+// product normalised at P = 125 (its leading bit is at 104 or 105 before the shift).
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<Wide> wide_product(const Exact<L>& a, const Exact<L>& b) {
+  static_assert(L::W == 64 && L::n == 1, "wide products: one element of 64-bit lanes");
+  using U2 = typename Wide::U;
+  constexpr int P = sig_top<L>;
+  constexpr int P2 = sig_top<Wide>;
+  const U2 prod = U2(a.sig >> (P - 52)) * U2(b.sig >> (P - 52));
+  const bool carry = (prod >> 105) != 0;
+  Exact<Wide> p;
+  p.sig = prod << (carry ? P2 - 105 : P2 - 104);
+  p.msb = a.msb + b.msb + (carry ? 1 : 0);
+  p.sticky = false;
+  set_product_class<L>(a, b, p);
+  return p;
+}
+
+// An exact value of 64-bit lanes in a 128-bit lane (its significand on top).
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<Wide> widened(const Exact<L>& c) {
+  Exact<Wide> w;
+  w.sig = typename Wide::U(c.sig) << 64;
+  w.msb = c.msb;
+  w.neg = c.neg;
+  w.sticky = c.sticky;
+  w.is_nan = c.is_nan;
+  w.is_inf = c.is_inf;
+  w.is_zero = c.is_zero;
+  return w;
+}
+
+// A 128-bit lane's exact value in 64-bit lanes: the low 64 bits join the sticky bit.
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> narrowed(const Exact<Wide>& s) {
+  Exact<L> r;
+  r.sig = typename L::U(s.sig >> 64);
+  r.sticky = s.sticky || uint64_t(s.sig) != 0;
+  r.msb = typename L::S(s.msb);
+  r.neg = s.neg;
+  r.is_nan = s.is_nan;
+  r.is_inf = s.is_inf;
+  r.is_zero = s.is_zero;
+  return r;
+}
+
 // a * b + c, rounded once by the caller, for operands of at most Q significant bits. With
 // Q <= lane_operand_bits<L> the exact product fits a lane and the sum is exact_add's; otherwise
 // the exact product and sum are formed in 128-bit lanes.
 template <class L, int Q = 53, bool KeepTail = false>
 ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_fma(const Exact<L>& a, const Exact<L>& b,
                                                const Exact<L>& c, bool round_down) {
-  constexpr int P = sig_top<L>;
   if constexpr (Q <= lane_operand_bits<L>) {
     return exact_add<L, KeepTail>(exact_mul<L, Q>(a, b), c, round_down);
   } else {
-    using L2 = Lanes<unsigned __int128, 1>;
-    using U2 = typename L2::U;
-    static_assert(L::W == 64 && L::n == 1 && Q == 53,
-                  "wide FMA: one element of 64-bit lanes");
-    constexpr int P2 = sig_top<L2>;
-    // The 106-bit product, normalised at P2 = 125: its leading bit is at 104 or 105.
-    const U2 prod = U2(a.sig >> (P - 52)) * U2(b.sig >> (P - 52));
-    const bool carry = (prod >> 105) != 0;
-    Exact<L2> p;
-    p.sig = prod << (carry ? P2 - 105 : P2 - 104);
-    p.msb = a.msb + b.msb + (carry ? 1 : 0);
-    p.sticky = false;
-    set_product_class<L>(a, b, p);
-    Exact<L2> cw;
-    cw.sig = U2(c.sig) << 64;
-    cw.msb = c.msb;
-    cw.neg = c.neg;
-    cw.sticky = false;
-    cw.is_nan = c.is_nan;
-    cw.is_inf = c.is_inf;
-    cw.is_zero = c.is_zero;
-    const Exact<L2> s = exact_add<L2>(p, cw, round_down);
-    Exact<L> r;
-    r.sig = typename L::U(s.sig >> 64);
-    r.sticky = s.sticky || uint64_t(s.sig) != 0;
-    r.msb = typename L::S(s.msb);
-    r.neg = s.neg;
-    r.is_nan = s.is_nan;
-    r.is_inf = s.is_inf;
-    r.is_zero = s.is_zero;
-    return r;
+    static_assert(Q == 53, "wide FMA: 53-bit operands");
+    return narrowed<L>(exact_add<Wide>(wide_product<L>(a, b), widened<L>(c), round_down));
   }
+}
+
+// a * b + c * d, rounded once by the caller (the sum of two exact products, as an accumulator
+// adds two product terms), operands of at most 53 significant bits, in 128-bit lanes: two
+// 106-bit products lose bits to the alignment only when they lie more than 20 bits apart, and
+// then their difference keeps at least 124 bits (exact_add's note).
+template <class L>
+ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> exact_dot2(const Exact<L>& a, const Exact<L>& b,
+                                                const Exact<L>& c, const Exact<L>& d,
+                                                bool round_down) {
+  return narrowed<L>(exact_add<Wide>(wide_product<L>(a, b), wide_product<L>(c, d), round_down));
 }
 
 }  // namespace roundoff

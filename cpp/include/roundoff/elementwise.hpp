@@ -13,25 +13,27 @@
 
 namespace roundoff {
 
-enum class ArithOp : int { add = 0, sub = 1, mul = 2, div = 3, fma = 4, sqrt = 5 };
+// dot2: a * b + c * d, the sum of two exact products (accumulators add product terms).
+enum class ArithOp : int { add = 0, sub = 1, mul = 2, div = 3, fma = 4, sqrt = 5, dot2 = 6 };
 
 // Number of operands of op.
 ROUNDOFF_HD constexpr int arity(ArithOp op) {
-  return op == ArithOp::sqrt ? 1 : op == ArithOp::fma ? 3 : 2;
+  return op == ArithOp::sqrt ? 1 : op == ArithOp::fma ? 3 : op == ArithOp::dot2 ? 4 : 2;
 }
 
 // What the element computation reads: local copies, built with constant facts where known.
 struct ArithFacts {
-  FormatInfo a, b, c, to;
+  FormatInfo a, b, c, d, to;
   Policy policy;
   bool flush_inputs;
 };
 
-// round(op(a, b, c)) for the lanes of L, operands of at most Q significant bits.
+// round(op(a, b, c, d)) for the lanes of L, operands of at most Q significant bits.
 template <Rounding M, ArithOp Op, int Q, class L>
 ROUNDOFF_HD ROUNDOFF_INLINE typename L::U arith_lanes(typename L::U ca, typename L::U cb,
-                                                      typename L::U cc, const ArithFacts& k,
-                                                      const Specials& S, typename L::U r) {
+                                                      typename L::U cc, typename L::U cd,
+                                                      const ArithFacts& k, const Specials& S,
+                                                      typename L::U r) {
   // DAZ as a unit working in the result format sees it: operands below its normal range.
   const auto unpack_operand = [&](typename L::U c, const FormatInfo& F) {
     Exact<L> e = unpack<L>(c, F, false, true);
@@ -43,6 +45,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U arith_lanes(typename L::U ca, typename
   if constexpr (Op == ArithOp::sqrt) {
     (void)cb;
     (void)cc;
+    (void)cd;
     return round_to_code<M, L>(exact_sqrt<L>(x), k.to, k.policy, S, r);
   }
   Exact<L> y = unpack_operand(cb, k.b);
@@ -54,6 +57,9 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U arith_lanes(typename L::U ca, typename
   } else if constexpr (Op == ArithOp::fma) {
     z = exact_fma<L, Q, M == Rounding::stochastic>(x, y, unpack_operand(cc, k.c),
                                                     M == Rounding::down);
+  } else if constexpr (Op == ArithOp::dot2) {
+    z = exact_dot2<L>(x, y, unpack_operand(cc, k.c), unpack_operand(cd, k.d),
+                      M == Rounding::down);
   } else {
     if constexpr (Op == ArithOp::sub) y.neg = !y.neg;
     z = exact_add<L, M == Rounding::stochastic>(x, y, M == Rounding::down);
@@ -100,25 +106,28 @@ ROUNDOFF_HD ROUNDOFF_INLINE typename L::U arith_lanes_float32(typename L::U ca, 
   return round_to_code<M, L>(e, k.to, k.policy, S, L::u(0));
 }
 
-// Results i .. i + count - 1 (count <= L::n) from codes a, b, c (unused beyond the arity).
+// Results i .. i + count - 1 (count <= L::n) from codes a, b, c, d (unused beyond the arity).
 template <Rounding M, ArithOp Op, int Q, bool ViaFloat32, class L, class Src, class Dst>
-ROUNDOFF_HD ROUNDOFF_INLINE void arith_step(const Src* a, const Src* b, const Src* c, Dst* out,
-                                            size_t i, size_t count, const ArithFacts& k,
-                                            const Specials& S, const uint32_t* rbits) {
+ROUNDOFF_HD ROUNDOFF_INLINE void arith_step(const Src* a, const Src* b, const Src* c,
+                                            const Src* d, Dst* out, size_t i, size_t count,
+                                            const ArithFacts& k, const Specials& S,
+                                            const uint32_t* rbits) {
   using U = typename L::U;
   const U r = M == Rounding::stochastic ? L::load(rbits + i, count) : L::u(0);
   const U cb = Op != ArithOp::sqrt ? L::load(b + i, count) : L::u(0);
-  const U cc = Op == ArithOp::fma ? L::load(c + i, count) : L::u(0);
+  const U cc = arity(Op) >= 3 ? L::load(c + i, count) : L::u(0);
+  const U cd = arity(Op) == 4 ? L::load(d + i, count) : L::u(0);
   const U ca = L::load(a + i, count);
   if constexpr (ViaFloat32) L::store(out + i, arith_lanes_float32<M, Op, L>(ca, cb, k, S), count);
-  else L::store(out + i, arith_lanes<M, Op, Q, L>(ca, cb, cc, k, S, r), count);
+  else L::store(out + i, arith_lanes<M, Op, Q, L>(ca, cb, cc, cd, k, S, r), count);
 }
 
 // n results in lanes of E: whole vectors of Lanes<E, N>, then the tail one element at a time
 // through the same routine. ViaFloat32: the float32 path (E = uint32_t).
 template <Rounding M, ArithOp Op, class E, int N, int Q, bool ViaFloat32, class Src, class Dst>
 ROUNDOFF_INLINE void arith_span(const Src* __restrict a, const Src* __restrict b,
-                                const Src* __restrict c, Dst* __restrict out, size_t n,
+                                const Src* __restrict c, const Src* __restrict d,
+                                Dst* __restrict out, size_t n,
                                 ArithFacts facts, Specials specials,
                                 const uint32_t* __restrict rbits) {
   // Local copies: stores through Dst (possibly a char type) must not force reloads of the facts.
@@ -126,9 +135,9 @@ ROUNDOFF_INLINE void arith_span(const Src* __restrict a, const Src* __restrict b
   const Specials S = specials;
   const size_t whole = N > 1 ? n - n % N : 0;
   for (size_t i = 0; i < whole; i += N)
-    arith_step<M, Op, Q, ViaFloat32, Lanes<E, N>>(a, b, c, out, i, N, k, S, rbits);
+    arith_step<M, Op, Q, ViaFloat32, Lanes<E, N>>(a, b, c, d, out, i, N, k, S, rbits);
   for (size_t i = whole; i < n; ++i)
-    arith_step<M, Op, Q, ViaFloat32, Lanes<E, 1>>(a, b, c, out, i, 1, k, S, rbits);
+    arith_step<M, Op, Q, ViaFloat32, Lanes<E, 1>>(a, b, c, d, out, i, 1, k, S, rbits);
 }
 
 }  // namespace roundoff
