@@ -8,7 +8,7 @@ For BF16 and E4M3 operands (ml_dtypes arrays, n elements each) it times
 * ml_dtypes' ufuncs on the same arrays (``a + b``: computed in float32, rounded once);
 * pychop ``Chop`` applied to the float64 sum/product (optional package).
 
-The issue's targets: add/mul at least 10x ml_dtypes and 0.5 G results/s per thread; FMA and
+The targets: add/mul at least 10x ml_dtypes and 0.5 G results/s per thread; FMA and
 stochastic add within 3x of nearest add. With ``--out FILE`` the table replaces the section
 between the markers in FILE (bench/RESULTS.md), leaving the rest of the file alone.
 

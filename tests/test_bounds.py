@@ -1,4 +1,4 @@
-"""Measured round-off against the bounds of roundoff.bounds (seed_roundoff.md §4-5, S1-S5, SR4).
+"""Measured round-off against the bounds of roundoff.bounds (each bound's docstring states it).
 
 Errors are measured exactly: the computed sum and the exact sum as Fractions.
 """

@@ -203,7 +203,7 @@ def bulk(rng, shape, fmt, kind):
 
 
 # --------------------------------------------------------------------------------------------
-# Probes (anchors_hardware.md section 5).  A probe is (name, a_vec, b_vec, a_codes, b_codes):
+# Probes: each isolates one parameter of the tensor-core model.  A probe is (name, a_vec, b_vec, a_codes, b_codes):
 # float64 vectors of length K plus optional {position: raw code} overrides for special codes.
 # Probe i is written into row i of A and column i of B.
 # --------------------------------------------------------------------------------------------
