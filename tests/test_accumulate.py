@@ -134,6 +134,35 @@ FORMATS_MPFR = ["bfloat16", "float16", "float32", "float8_e5m2"]
 DET_MODES = ["nearest_even", "nearest_away", "toward_zero", "up", "down", "odd"]
 
 
+@pytest.mark.parametrize("a_shape, b_shape", [
+    ((5,), (5, 3)), ((4, 5), (5,)), ((5,), (5,)), ((2, 4, 5), (5,)), ((5,), (2, 5, 3)),
+])
+def test_matmul_takes_1d_operands_as_numpy_does(a_shape, b_shape):
+    # 1-D operands raised "expected (..., M, K) and (..., K, N)".
+    rng = np.random.default_rng(0)
+    a = rng.integers(-8, 9, a_shape).astype(np.float64)  # small integers: every sum exact
+    b = rng.integers(-8, 9, b_shape).astype(np.float64)
+    want = np.matmul(a, b)
+    got = ro.matmul(a, b, ro.Accumulator("bf16"))
+    assert np.shape(got) == want.shape and np.array_equal(got, want)
+    c = np.ones(want.shape)
+    assert np.array_equal(ro.matmul(a, b, c=c), want + 1)
+
+
+def test_sum_over_tuple_axes_in_c_order_of_the_summed_axes():
+    x = np.arange(2 * 3 * 4, dtype=np.float64).reshape(2, 3, 4)
+    assert np.array_equal(ro.sum(x, (0, 2)), x.sum(axis=(0, 2)))
+    assert np.array_equal(ro.sum(x, (-1, 0)), x.sum(axis=(0, 2)))
+    assert float(ro.sum(x, (0, 1, 2))) == float(x.sum())
+    # The terms of one sum run in C order over the summed axes: with a bf16 accumulator the
+    # big term first swallows what follows, so the order shows in the result.
+    y = np.zeros((2, 2, 2))
+    y[0, 0, 1] = 256.0
+    y[1, 0, 0] = y[1, 0, 1] = 1.0  # terms of sum j=0: y[0,0,0], y[0,0,1], y[1,0,0], y[1,0,1]
+    got = ro.sum(y, (0, 2), accumulator=ro.Accumulator("bf16"))
+    assert list(got) == [256.0, 0.0]  # 256 + 1 ties back to 256 (ulp 2); 1 + 1 + 256 is 258
+
+
 def test_matmul_float64_inputs_regression():
     # matmul rejected NumPy's default float64 arrays whose values are not float32 values
     # ("products are formed exactly from float32 values"), even with a float64 accumulator.

@@ -62,6 +62,21 @@ import roundoff as ro
         (lambda: ro.Accumulator(sr_bits=33), ValueError, "^sr_bits"),
         (lambda: ro.Accumulator(saturate=1), TypeError, "^saturate"),
         (lambda: ro.captures.replay("/nonexistent/capture.npz"), FileNotFoundError, "^path"),
+        # Each of these was accepted silently, or failed with a message naming something else.
+        (lambda: ro.encode(1.0, None), TypeError, "^fmt"),                  # meant float64
+        (lambda: ro.encode(np.ma.masked_array([1.0, 2.0], [0, 1]), "bf16"), TypeError,
+         "^x: masked"),                                                    # mask ignored
+        (lambda: ro.add(np.ma.masked_array([1.0]), 1.0, "bf16"), TypeError, "^a: masked"),
+        (lambda: ro.sum(np.ma.masked_array([1.0, 2.0], [0, 1])), TypeError, "^x: masked"),
+        (lambda: ro.sum([1.0, 2.0], ro.Accumulator()), TypeError,
+         "^axis: got an Accumulator"),                                     # taken as the axis
+        (lambda: ro.sum([1.0, 2.0], (0, 0)), ValueError, "^axis: repeated"),
+        (lambda: ro.sum([1.0, 2.0], 1), ValueError, "^axis"),
+        (lambda: ro.sum([1.0], accumulator="bf16"), TypeError, "^accumulator"),
+        (lambda: ro.hw.preset("h100.mma", foo=1), TypeError,
+         "^preset: 'h100.mma' takes no parameter foo; its parameters: a_fmt"),
+        (lambda: ro.matmul(1.0, np.ones((1, 1))), ValueError, "^a, b: matmul takes no scalars"),
+        (lambda: ro.matmul(np.ones(3), np.ones(4)), ValueError, "^a, b: inner"),
     ],
 )
 def test_clear_errors(call, exc, match):
