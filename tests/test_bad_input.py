@@ -1,5 +1,9 @@
 """Bad input gets a clear exception naming the argument; nothing crashes (fuzzed)."""
 
+import subprocess
+import sys
+import warnings
+
 import ml_dtypes
 import numpy as np
 import pytest
@@ -287,3 +291,19 @@ def test_damaged_capture_files_give_a_clear_error(tmp_path):
 @pytest.mark.slow
 def test_damaged_capture_files_give_a_clear_error_long(tmp_path):
     _check_damaged_replays(_corrupt_capture_files(tmp_path, 1000, seed=1))
+
+
+def test_uint64_beyond_2_53_raises_without_a_numpy_warning():
+    # The float64 conversion of 2^64 - 1 leaked NumPy's "invalid value" RuntimeWarning first.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="^x: integers beyond 2"):
+            ro.encode(np.array([2**64 - 1], np.uint64), "e4m3")
+
+
+def test_submodules_the_readme_names_are_attributes_of_a_fresh_import():
+    # `import roundoff as ro; ro.captures` failed although the README cites it.
+    code = "import roundoff as ro; print(ro.captures.replay.__name__, ro.hw.preset.__name__, " \
+           "ro.bounds.__name__, ro.orders.pairwise.__name__, ro.ops.add.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["replay", "preset", "roundoff.bounds", "pairwise", "add"]
