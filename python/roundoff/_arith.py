@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
-from ._casts import (ArrayLike, _cast, _check_policy, _codes, _rbits, _result, _source,
-                     decode)
-from ._formats import DTYPE_FORMATS, FormatLike, format, ml_dtype
-from ._rounding import MODES, rounding_mode
+from ._casts import _cast, _check_policy, _codes, _rbits, _result, _source, decode
+from ._formats import DTYPE_FORMATS, FormatLike, float16, float32, float64, format, ml_dtype
+from ._interop import tensor_io
+from ._rounding import MODES, RoundingMode, rounding_mode
 from ._seeds import SeedLike, resolve_key
 
 _OPS = ("add", "sub", "mul", "div", "fma", "sqrt", "dot2")  # dot2: a * b + c * d
@@ -20,9 +21,10 @@ _OPS = ("add", "sub", "mul", "div", "fma", "sqrt", "dot2")  # dot2: a * b + c * 
 _EXACT_BITS = 60
 
 
-def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, saturate: bool,
-                 seed: SeedLike, sr_bits: int, rbits: Optional[ArrayLike],
-                 flush_subnormals: bool, dtype: Any, codes: bool, on_codes: bool = False) -> Any:
+def _elementwise(op: str, operands: Tuple[ArrayLike, ...], fmt: FormatLike, rounding: str,
+                 saturate: bool, seed: SeedLike, sr_bits: int, rbits: Optional[ArrayLike],
+                 flush_subnormals: bool, dtype: DTypeLike, codes: bool, on_codes: bool = False
+                 ) -> Any:
     dst = format(fmt)
     mode = rounding_mode(rounding)
     _check_policy(saturate, seed, sr_bits, flush_subnormals)
@@ -50,9 +52,13 @@ def _elementwise(op: str, operands: tuple, fmt: FormatLike, rounding: str, satur
     if not codes and np.dtype(dtype) not in DTYPE_FORMATS:  # checked before any work
         raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
     out = np.empty(shape, dtype=dst.code_dtype)
-    views = [np.broadcast_to(s[0], shape) for s in src] + [None] * (4 - len(src))
-    facts = [s[1]._facts() for s in src] + [None] * (4 - len(src))
-    _core.arith(_OPS.index(op), *views, out, *facts, dst._facts(), MODES.index(mode),
+    views = [np.broadcast_to(s[0], shape) for s in src]
+    facts = [s[1]._facts() for s in src]
+    absent: List[None] = [None] * (4 - len(src))  # operands beyond the op's arity
+    b_view, c_view, d_view = views[1:] + absent
+    b_facts, c_facts, d_facts = facts[1:] + absent
+    _core.arith(_OPS.index(op), views[0], b_view, c_view, d_view, out, facts[0], b_facts,
+                c_facts, d_facts, dst._facts(), MODES.index(mode),
                 bool(saturate), bool(flush_subnormals), bool(flush_subnormals), int(sr_bits), key,
                 r)
     result = out if codes else decode(out, dst, dtype)
@@ -87,42 +93,47 @@ _DOC = """{summary}
     """
 
 
-def add(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+@tensor_io
+def add(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
         saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     return _elementwise("add", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
                         flush_subnormals, dtype, codes)
 
 
-def sub(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+@tensor_io
+def sub(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
         saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     return _elementwise("sub", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
                         flush_subnormals, dtype, codes)
 
 
-def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+@tensor_io
+def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
         saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     return _elementwise("mul", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
                         flush_subnormals, dtype, codes)
 
 
-def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+@tensor_io
+def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
         saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     return _elementwise("div", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
                         flush_subnormals, dtype, codes)
 
 
+@tensor_io
 def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,
-        rounding: str = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
+        rounding: RoundingMode = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
         sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     """``a * b + c`` with one rounding into ``fmt``: the product is never rounded.
 
     Operands, broadcasting and keywords as in :func:`add`. The exact product and sum are
@@ -141,10 +152,11 @@ def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,
                         flush_subnormals, dtype, codes)
 
 
-def sqrt(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+@tensor_io
+def sqrt(a: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
          saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
          rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-         dtype: Any = np.float64, codes: bool = False) -> Any:
+         dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     """``sqrt(a)`` rounded once into ``fmt``: sqrt(-0) = -0; negative numbers and -Inf give
     NaN. Keywords as in :func:`add`.
 
@@ -174,11 +186,11 @@ mul.__doc__ = _DOC.format(
     1.25""")
 
 
-def _exact_values(x: ArrayLike, name: str) -> tuple:
+def _exact_values(x: ArrayLike, name: str) -> Tuple[np.ndarray, bool]:
     """x's exact values as float64 (every format's values are float64 values), and whether
     x was a scalar."""
     codes, fmt, scalar = _source(x, name)
-    if str(fmt) in ("float16", "float32", "float64"):  # NumPy widens these exactly
+    if fmt in (float16, float32, float64):  # NumPy widens these exactly (facts, not names)
         return np.asarray(codes.view(ml_dtype(fmt)), dtype=np.float64), scalar
     return np.asarray(decode(codes, fmt, np.float64)), scalar
 
@@ -194,7 +206,7 @@ def _flush_operands(v: np.ndarray, fmt: FormatLike, flush_subnormals: bool) -> n
 
 def _round_values(v: np.ndarray, scalar: bool, fmt: FormatLike, rounding: str, saturate: bool,
                   seed: SeedLike, sr_bits: int, rbits: Optional[ArrayLike],
-                  flush_subnormals: bool, dtype: Any, codes: bool) -> Any:
+                  flush_subnormals: bool, dtype: DTypeLike, codes: bool) -> Any:
     """v (exact values, operands already flushed) rounded once into fmt; flush_subnormals
     flushes subnormal results (FTZ)."""
     dst = format(fmt)
@@ -207,10 +219,11 @@ def _round_values(v: np.ndarray, scalar: bool, fmt: FormatLike, rounding: str, s
     return _result(np.asarray(out), scalar)
 
 
-def neg(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+@tensor_io
+def neg(a: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
         saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     """``-a`` rounded once into ``fmt`` (negation itself is exact; -0 stays distinct).
 
     >>> float(neg(0.0, "bf16")), float(neg(-3.0, "e4m3"))
@@ -222,10 +235,11 @@ def neg(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
                          flush_subnormals, dtype, codes)
 
 
-def abs(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,  # noqa: A001
+@tensor_io
+def abs(a: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,  # noqa: A001
         saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     """``|a|`` rounded once into ``fmt`` (NaN stays NaN; |-0| = +0).
 
     >>> float(abs(-0.0, "bf16")), float(abs(-1e-3, "e4m3"))
@@ -238,7 +252,7 @@ def abs(a: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,  # noq
 
 
 def _min_max(a: ArrayLike, b: ArrayLike, want_max: bool, fmt: FormatLike,
-             flush_subnormals: bool) -> tuple:
+             flush_subnormals: bool) -> Tuple[np.ndarray, bool]:
     va, sa = _exact_values(a, "a")
     vb, sb = _exact_values(b, "b")
     va = _flush_operands(va, fmt, flush_subnormals)
@@ -254,10 +268,11 @@ def _min_max(a: ArrayLike, b: ArrayLike, want_max: bool, fmt: FormatLike,
     return np.where(zeros, np.where(neg_zero, -0.0, 0.0), r), sa and sb
 
 
+@tensor_io
 def min(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
-        rounding: str = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
+        rounding: RoundingMode = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
         sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     """IEEE 754-2019 ``minimum(a, b)`` rounded once into ``fmt``: NaN if either is NaN, and
     -0 < +0. Operands broadcast; keywords as in :func:`add`.
 
@@ -269,10 +284,11 @@ def min(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
                          flush_subnormals, dtype, codes)
 
 
+@tensor_io
 def max(a: ArrayLike, b: ArrayLike, fmt: FormatLike,  # noqa: A001
-        rounding: str = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
+        rounding: RoundingMode = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
         sr_bits: int = 32, rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
-        dtype: Any = np.float64, codes: bool = False) -> Any:
+        dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     """IEEE 754-2019 ``maximum(a, b)`` rounded once into ``fmt``: NaN if either is NaN, and
     +0 > -0. Operands broadcast; keywords as in :func:`add`.
 

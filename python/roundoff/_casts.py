@@ -7,13 +7,14 @@ import warnings
 from typing import Any, Optional, Tuple
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
 from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, float64, format, ml_dtype
-from ._rounding import MODES, rounding_mode
+from ._interop import tensor_io
+from ._rounding import MODES, RoundingMode, rounding_mode
 from ._seeds import SeedLike, check_seed, resolve_key
 
-ArrayLike = Any
 _UINT_FOR_SIZE = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
@@ -157,7 +158,8 @@ def _result(out: np.ndarray, scalar: bool) -> Any:
     return out[()] if scalar else out
 
 
-def encode(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+@tensor_io
+def encode(x: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
            saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
            rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False) -> Any:
     """Round values to ``fmt`` and return their codes (uint8/16/32/64 by the format's width).
@@ -195,7 +197,8 @@ def encode(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
                          flush_subnormals), scalar)
 
 
-def decode(codes: ArrayLike, fmt: FormatLike, dtype: Any = np.float32) -> Any:
+@tensor_io
+def decode(codes: ArrayLike, fmt: FormatLike, dtype: DTypeLike = np.float32) -> Any:
     """Values of ``codes`` of ``fmt`` as ``dtype`` (float16/32/64 or an ml_dtypes type).
 
     Exact when every value of ``fmt`` is a value of ``dtype`` (e.g. any FP8 into float32);
@@ -214,9 +217,10 @@ def decode(codes: ArrayLike, fmt: FormatLike, dtype: Any = np.float32) -> Any:
     return _result(out, scalar)
 
 
+@tensor_io
 def convert(codes: ArrayLike, src_fmt: FormatLike, dst_fmt: FormatLike,
-            rounding: str = "nearest_even", *, saturate: bool = False, seed: SeedLike = None,
-            sr_bits: int = 32, rbits: Optional[ArrayLike] = None,
+            rounding: RoundingMode = "nearest_even", *, saturate: bool = False,
+            seed: SeedLike = None, sr_bits: int = 32, rbits: Optional[ArrayLike] = None,
             flush_subnormals: bool = False) -> Any:
     """Codes of ``src_fmt`` to codes of ``dst_fmt``, one rounding from the exact value.
 
@@ -239,7 +243,8 @@ def _value_dtype(src_fmt: Format, fmt: Format) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def quantize(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
+@tensor_io
+def quantize(x: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
              saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
              rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False) -> Any:
     """``decode(encode(x, ...))``: the rounded values, in ``x``'s float dtype.
@@ -259,7 +264,9 @@ def quantize(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", *,
     return _result(out.view(dt), scalar)
 
 
-def astype(x: ArrayLike, fmt: FormatLike, rounding: str = "nearest_even", **kwargs: Any) -> Any:
+@tensor_io
+def astype(x: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even",
+           **kwargs: Any) -> Any:
     """Round to ``fmt`` and return an array of the matching ml_dtypes (or NumPy) dtype.
 
     Like ``x.astype(ml_dtypes.float8_e4m3fn)``, but with every rounding mode, saturation,

@@ -6,11 +6,15 @@ import dataclasses
 import math
 import re
 import types
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
 from . import _core
+
+FormatFacts = Tuple[int, int, int, int, bool, bool, bool]
+"""A format as the C++ core takes it: exp_bits, man_bits, bias, the index of its
+:data:`NONFINITE` policy, subnormals, signed, has_zero."""
 
 NONFINITE = ("ieee", "nan_all_ones", "nan_neg_zero", "finite")
 """Non-finite policies: IEEE Inf+NaN; no Inf and NaN at the all-ones magnitude code (``fn``);
@@ -42,12 +46,17 @@ class Format:
 
     exp_bits: int
     man_bits: int
-    bias: Optional[int] = None
+    bias: int = None  # type: ignore[assignment]  # None becomes the IEEE bias (__post_init__)
     nonfinite: str = "ieee"
     subnormals: bool = True
     signed: bool = True
     has_zero: bool = True
     name: Optional[str] = dataclasses.field(default=None, compare=False)
+
+    if TYPE_CHECKING:  # what the constructor takes; the fields say what a Format holds
+        def __init__(self, exp_bits: int, man_bits: int, bias: Optional[int] = None,
+                     nonfinite: str = "ieee", subnormals: bool = True, signed: bool = True,
+                     has_zero: bool = True, name: Optional[str] = None) -> None: ...
 
     def __post_init__(self) -> None:
         def need_int(field: str, lo: int, hi: int) -> None:
@@ -94,7 +103,7 @@ class Format:
             raise ValueError("exp_bits: the format has no finite normal binade")
 
     # -- the facts as the C++ core takes them ------------------------------------------------
-    def _facts(self) -> tuple:
+    def _facts(self) -> FormatFacts:
         return (
             self.exp_bits,
             self.man_bits,
@@ -106,8 +115,8 @@ class Format:
         )
 
     @property
-    def _info(self) -> Dict[str, Any]:
-        cached = self.__dict__.get("_info_cache")
+    def _info(self) -> _core.FormatInfo:
+        cached: Optional[_core.FormatInfo] = self.__dict__.get("_info_cache")
         if cached is None:
             cached = _core.format_info(self._facts())
             object.__setattr__(self, "_info_cache", cached)
@@ -247,7 +256,7 @@ float8_e8m0fnu = _fmt("float8_e8m0fnu", 8, 0, 127, "nan_all_ones", subnormals=Fa
                       signed=False, has_zero=False)
 
 FORMATS: Dict[str, Format] = {
-    f.name: f  # type: ignore[misc]
+    str(f): f  # each one's name
     for f in (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, bfloat16, float16,
               float32, tfloat32, float6_e2m3fn, float6_e3m2fn, float4_e2m1fn, float8_e8m0fnu,
               float64)
@@ -367,8 +376,9 @@ ML_DTYPES_SKIPPED: Dict[str, str] = {}
 def _dtype_formats() -> Dict[np.dtype, Format]:
     """NumPy's float dtypes, then every ml_dtypes float type that a Format expresses; new ml_dtypes
     names join FORMATS."""
-    table = {np.dtype(np.float16): float16, np.dtype(np.float32): float32,
-             np.dtype(np.float64): float64}
+    table: Dict[np.dtype, Format] = {np.dtype(np.float16): float16,
+                                     np.dtype(np.float32): float32,
+                                     np.dtype(np.float64): float64}
     for name, dt in ml_dtypes_float_types().items():
         try:
             derived = derive_format(name, dt)

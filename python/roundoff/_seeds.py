@@ -14,7 +14,7 @@ that round otherwise do not move the package generator.
 from __future__ import annotations
 
 import threading
-from typing import Optional, Union
+from typing import Union
 
 import numpy as np
 

@@ -29,16 +29,19 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Literal, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
 from . import orders as _orders
 from ._arith import _elementwise
-from ._casts import ArrayLike, _check_policy, decode, encode
-from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, format
-from ._rounding import MODES, rounding_mode
+from ._casts import _check_policy, decode, encode
+from ._formats import (DTYPE_FORMATS, Format, FormatLike, bfloat16, float8_e4m3fn, float8_e5m2,
+                       float16, float32, format)
+from ._interop import tensor_io
+from ._rounding import MODES, CanonicalMode, RoundingMode, rounding_mode
 from ._seeds import SeedLike, resolve_key
 
 __all__ = ["Accumulator", "FusedAdder", "sum", "dot", "matmul"]
@@ -47,11 +50,11 @@ _GOLDEN = 0x9E3779B97F4A7C15  # step keys for stochastic rounding: seed + step *
 _OUTPUT_STEP = 1 << 62  # the output rounding's step: beyond every step a computation numbers
 _MAX_TERMS = 256  # products per fused step (cpp/src/matmul_driver.hpp: kMaxFusedTerms)
 _MAX_E_ZERO = 512  # |e_zero| (scales 2^(F - emax) stay normal float64 values)
-_SCALE_ORDERS = ("acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt")
-# Formats whose every value is a float32 value (inputs in them need no check).
-_FLOAT32_SUBSETS = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
-                    "bfloat16", "float16", "float32", "float6_e2m3fn", "float6_e3m2fn",
-                    "float4_e2m1fn", "float8_e8m0fnu")
+ScaleOrder = Literal["acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt"]
+"""How :func:`matmul`'s scales meet the accumulator (:class:`Accumulator`, ``scale_order``)."""
+_SCALE_ORDERS: Tuple[ScaleOrder, ...] = ("acc*sa*sb", "acc*sb*sa", "acc*(sa*sb)", "cublaslt")
+InputRounding = Union[RoundingMode, Literal["truncate_bits"]]
+"""An :class:`Accumulator`'s ``input_rounding``: a rounding mode, or ``"truncate_bits"``."""
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,13 @@ class FusedAdder:
 
     terms: int
     frac_bits: int
-    out_fmt: FormatLike = "float32"
-    out_rounding: str = "toward_zero"
+    out_fmt: Format = "float32"  # type: ignore[assignment]  # a Format from __post_init__ on
+    out_rounding: CanonicalMode = "toward_zero"
     e_zero: int = -133
+
+    if TYPE_CHECKING:  # what the constructor takes; the fields say what a FusedAdder holds
+        def __init__(self, terms: int, frac_bits: int, out_fmt: FormatLike = "float32",
+                     out_rounding: RoundingMode = "toward_zero", e_zero: int = -133) -> None: ...
 
     def __post_init__(self) -> None:
         for name in ("terms", "frac_bits", "e_zero"):
@@ -177,14 +184,14 @@ class Accumulator:
     whose payload lies only in those bits is Inf.
     """
 
-    fmt: FormatLike = "float32"
-    rounding: str = "nearest_even"
+    fmt: Format = "float32"  # type: ignore[assignment]  # a Format from __post_init__ on
+    rounding: CanonicalMode = "nearest_even"
     order: _orders.Order = dataclasses.field(default_factory=_orders.sequential)
-    a_fmt: Optional[FormatLike] = None
-    b_fmt: Optional[FormatLike] = None
-    input_rounding: str = "nearest_even"
-    product_fmt: Optional[FormatLike] = None
-    product_rounding: str = "nearest_even"
+    a_fmt: Optional[Format] = None
+    b_fmt: Optional[Format] = None
+    input_rounding: Union[CanonicalMode, Literal["truncate_bits"]] = "nearest_even"
+    product_fmt: Optional[Format] = None
+    product_rounding: CanonicalMode = "nearest_even"
     fma: bool = True
     fused: Optional[FusedAdder] = None
     promote_every: Optional[int] = None
@@ -192,11 +199,25 @@ class Accumulator:
     seed: SeedLike = None
     sr_bits: int = 32
     saturate: bool = False
-    out_fmt: Optional[FormatLike] = None
-    out_rounding: str = "nearest_even"
+    out_fmt: Optional[Format] = None
+    out_rounding: CanonicalMode = "nearest_even"
     out_nan: Optional[int] = None
-    scale_order: str = "acc*sa*sb"
+    scale_order: ScaleOrder = "acc*sa*sb"
     k_order: Optional[Tuple[int, ...]] = None
+
+    if TYPE_CHECKING:  # what the constructor takes; the fields say what an Accumulator holds
+        def __init__(self, fmt: FormatLike = "float32", rounding: RoundingMode = "nearest_even",
+                     order: _orders.Order = ..., a_fmt: Optional[FormatLike] = None,
+                     b_fmt: Optional[FormatLike] = None,
+                     input_rounding: InputRounding = "nearest_even",
+                     product_fmt: Optional[FormatLike] = None,
+                     product_rounding: RoundingMode = "nearest_even", fma: bool = True,
+                     fused: Optional[FusedAdder] = None, promote_every: Optional[int] = None,
+                     split_k: Optional[int] = None, seed: SeedLike = None, sr_bits: int = 32,
+                     saturate: bool = False, out_fmt: Optional[FormatLike] = None,
+                     out_rounding: RoundingMode = "nearest_even", out_nan: Optional[int] = None,
+                     scale_order: ScaleOrder = "acc*sa*sb",
+                     k_order: Optional[Sequence[int]] = None) -> None: ...
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -260,7 +281,7 @@ class Accumulator:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
-    def _for_call(self, out_rounding: Optional[str] = None) -> "Accumulator":
+    def _for_call(self, out_rounding: Optional[RoundingMode] = None) -> "Accumulator":
         """This accumulator with the integer key of one call: a seed of None or a Generator is
         drawn from when some rounding of the call (out_rounding: matmul's override) is
         stochastic, else replaced by 0 (unused)."""
@@ -286,7 +307,7 @@ class Accumulator:
         words = _core.philox_words(self._key(step), word0, int(np.prod(shape)))
         return (words >> np.uint32(32 - self.sr_bits)).reshape(shape)
 
-    def _round(self, v: Term, fmt: Format, mode: str, step: int, word0: int = 0,
+    def _round(self, v: Term, fmt: Format, mode: CanonicalMode, step: int, word0: int = 0,
                saturate: Optional[bool] = None) -> np.ndarray:
         """v (exact float64 values or a product) rounded once into fmt, as float64 values
         (saturating as the accumulator does unless told); element 0 of v is word word0 of
@@ -304,10 +325,12 @@ class Accumulator:
     def _add(self, x: Term, y: Term, step: int, word0: int = 0) -> np.ndarray:
         """round(x + y) into the accumulator, x and y exact float64 values or products: an
         add, an FMA (one product) or a dot2 (two)."""
-        if isinstance(x, _Product) and isinstance(y, _Product):
-            op, operands = "dot2", (x.a, x.b, y.a, y.b)
-        elif isinstance(x, _Product):
-            op, operands = "fma", (x.a, x.b, y)
+        operands: Tuple[np.ndarray, ...]
+        if isinstance(x, _Product):
+            if isinstance(y, _Product):
+                op, operands = "dot2", (x.a, x.b, y.a, y.b)
+            else:
+                op, operands = "fma", (x.a, x.b, y)
         elif isinstance(y, _Product):
             op, operands = "fma", (y.a, y.b, x)
         else:
@@ -335,7 +358,7 @@ class Accumulator:
             b = self._quantize_input(b, self.b_fmt, -2, batch * b.size)
         narrow = True
         for name, x, fmt in (("a", a, self.a_fmt or a_in), ("b", b, self.b_fmt or b_in)):
-            if fmt is not None and str(fmt) in _FLOAT32_SUBSETS:
+            if fmt is not None and fmt.is_subset_of(float32):
                 continue  # every value of its format is a float32 value
             with np.errstate(over="ignore", invalid="ignore"):
                 same = np.array_equal(x.astype(np.float32), x, equal_nan=True)
@@ -346,6 +369,11 @@ class Accumulator:
                     f"range")
             narrow = narrow and same
         return a, b, narrow
+
+    def _fused_model(self) -> Tuple[FusedAdder, Format, Format]:
+        """fused, a_fmt and b_fmt of a fused accumulator (__post_init__ requires all three)."""
+        assert self.fused is not None and self.a_fmt is not None and self.b_fmt is not None
+        return self.fused, self.a_fmt, self.b_fmt
 
     def _product_terms(self, p: Term, k: int, word0: int) -> Term:
         """Exact products p (of index k) as the terms that are added: exact, or rounded once
@@ -364,13 +392,14 @@ def _values(x: ArrayLike, name: str) -> np.ndarray:
     return np.asarray(v, dtype=np.float64)
 
 
-def _reduce(acc: Accumulator, n: int, term: Callable[[int], np.ndarray],
+def _reduce(acc: Accumulator, n: int, term: Callable[[int], Term],
             first_step: int = 0, word0: int = 0) -> np.ndarray:
-    """Evaluate acc.order over n terms (term(k): exact float64 values, one shape). Each term is
-    made when the order first needs it, so only the live partial sums are held."""
+    """Evaluate acc.order over n terms (term(k): exact float64 values of one shape, or
+    products). Each term is made when the order first needs it, so only the live partial sums
+    are held."""
     if n == 1:
         return acc._round(term(0), acc.fmt, acc.rounding, first_step, word0)
-    live: dict = {}
+    live: Dict[int, np.ndarray] = {}
     for i, (left, right) in enumerate(acc.order.nodes(n)):
         x = live.pop(int(left)) if left >= n else term(int(left))
         y = live.pop(int(right)) if right >= n else term(int(right))
@@ -394,8 +423,9 @@ def _fused_step(f: FusedAdder, a_blk: np.ndarray, b_blk: np.ndarray, c: np.ndarr
     the number of its rounding (stochastic rounding's key), word0: output 0's word."""
     with np.errstate(invalid="ignore"):                            # Inf * 0: NaN, as wanted
         p = a_blk[:, :, None] * b_blk[None, :, :]                 # (M, L, N), exact
-    ea = _exponents(a_blk, acc.a_fmt, 0)[:, :, None]
-    eb = _exponents(b_blk, acc.b_fmt, 0)[None, :, :]
+    _, a_fmt, b_fmt = acc._fused_model()
+    ea = _exponents(a_blk, a_fmt, 0)[:, :, None]
+    eb = _exponents(b_blk, b_fmt, 0)[None, :, :]
     e = np.where((p == 0) | ~np.isfinite(p), f.e_zero, ea + eb)
     ec = _exponents(c, f.out_fmt, f.e_zero)
     emax = np.maximum(e.max(axis=1), ec)                           # (M, N)
@@ -426,17 +456,17 @@ def _fused_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: np.ndarray,
     """The chained fused steps over K (with promotion); a (M, K), b (K, N), c (M, N). The
     chain's roundings are numbered from step0 in evaluation order: each step, then its
     promotion (at most 2K numbers); output 0 takes word word0 of each."""
-    f = acc.fused
+    f, a_fmt, b_fmt = acc._fused_model()
     if _NATIVE and (acc.promote_every is None or acc.rounding == "nearest_even"):
         out = np.empty(c.shape)
         _core.matmul_fused(_aligned(a, np.float64), _aligned(b, np.float64),
-                           _aligned(c, np.float64), out, acc.a_fmt.emin, acc.b_fmt.emin,
+                           _aligned(c, np.float64), out, a_fmt.emin, b_fmt.emin,
                            f.terms, f.frac_bits, f.e_zero, f.out_fmt._facts(),
-                           MODES.index(f.out_rounding), acc.sr_bits, acc.seed, step0, word0,
+                           MODES.index(f.out_rounding), acc.sr_bits, acc._key(0), step0, word0,
                            int(acc.promote_every or 0), acc.fmt._facts(), acc.saturate)
         return out
     K = a.shape[1]
-    main = None if acc.promote_every is None else c
+    main = c  # the promoted accumulator: used with promote_every only
     part = np.zeros_like(c) if acc.promote_every is not None else c
     t = step0
     for k0 in range(0, K, f.terms):
@@ -447,10 +477,10 @@ def _fused_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: np.ndarray,
             main = acc._add(main, part, t, word0)
             part = np.zeros_like(c)
             t += 1
-    return part if main is None else main
+    return part if acc.promote_every is None else main
 
 
-def _aligned(x: np.ndarray, dtype: Any) -> np.ndarray:
+def _aligned(x: np.ndarray, dtype: DTypeLike) -> np.ndarray:
     """x as an aligned C-contiguous array of dtype (the C++ kernels read it in place)."""
     return np.require(x, dtype, ["C_CONTIGUOUS", "ALIGNED"])
 
@@ -463,7 +493,7 @@ _NATIVE = True
 def _float32_fma_chain(acc: Accumulator) -> bool:
     """Whether acc is a float32 round-to-nearest chain of exact products: the float unit's FMA
     is then each step (inputs are float32 values: _accumulate's narrow)."""
-    return (acc.fused is None and str(acc.fmt) == "float32" and acc.rounding == "nearest_even"
+    return (acc.fused is None and acc.fmt == float32 and acc.rounding == "nearest_even"
             and acc.order.kind == "sequential" and acc.product_fmt is None and acc.fma
             and not acc.saturate)
 
@@ -483,13 +513,13 @@ def _narrow_chain(acc: Accumulator, a: np.ndarray, b: np.ndarray) -> bool:
     """Whether acc is a bf16/fp16 round-to-nearest chain of exact products that the float32
     kernel computes exactly: every product of these inputs (at most 12 significant bits each)
     exact in float32 (no overflow, no bit below 2^-149)."""
-    if not (acc.fused is None and str(acc.fmt) in ("bfloat16", "float16")
+    if not (acc.fused is None and acc.fmt in (bfloat16, float16)
             and acc.rounding == "nearest_even" and acc.order.kind == "sequential"
             and acc.product_fmt is None and acc.fma and not acc.saturate):
         return False
-    narrow = ("bfloat16", "float16", "float8_e4m3fn", "float8_e5m2")
+    narrow = (bfloat16, float16, float8_e4m3fn, float8_e5m2)  # compared by their facts
     for x, f in ((a, acc.a_fmt), (b, acc.b_fmt)):
-        if f is None or str(f) not in narrow:
+        if f is None or f not in narrow:
             return False
     fa, fb = np.abs(a[np.isfinite(a)]), np.abs(b[np.isfinite(b)])
     big = (float(fa.max()) if fa.size else 0.0) * (float(fb.max()) if fb.size else 0.0)
@@ -520,11 +550,12 @@ def _sliced_chains(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[n
         k0, k1 = max(lo - first, 0), hi - first  # the products of terms lo .. hi - 1
         with_c = c if lo < first else None
         if hi - lo == 1:  # a single term is a leaf: exact
-            parts.append(acc._round(c, acc.fmt, acc.rounding, -3, word0) if with_c is not None
+            parts.append(acc._round(with_c, acc.fmt, acc.rounding, -3, word0)
+                         if with_c is not None
                          else acc._product_terms(a[:, k0, None] * b[None, k0, :], k0, word0))
         else:
             parts.append(_accumulate(seq, a[:, k0:k1], b[k0:k1], with_c, word0))
-    return _reduce(acc.replace(order=combine), len(parts), parts.__getitem__, word0=word0)
+    return _reduce(acc.replace(order=combine), len(parts), lambda i: parts[i], word0=word0)
 
 
 def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray],
@@ -550,7 +581,7 @@ def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.n
         parts = [_fused_chain(acc, a[:, lo:hi], b[lo:hi], c0 if i == 0 else np.zeros((M, N)),
                               2 * K * i, word0)
                  for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
-        return _reduce(acc, len(parts), parts.__getitem__, 2 * K * s, word0)
+        return _reduce(acc, len(parts), lambda i: parts[i], 2 * K * s, word0)
     if c is None and K == 0:
         return np.zeros((M, N))
     native = _NATIVE and narrow
@@ -570,8 +601,8 @@ def _accumulate(acc: Accumulator, a: np.ndarray, b: np.ndarray, c: Optional[np.n
     if sliced is not False:
         return sliced
 
-    def term(k: int) -> np.ndarray:
-        if k < first:
+    def term(k: int) -> Term:
+        if c is not None and k == 0:  # c is term 0
             return acc._round(c, acc.fmt, acc.rounding, -3, word0)
         i = k - first
         p = (a[:, i, None] * b[None, i, :] if narrow
@@ -617,12 +648,13 @@ def _epilogue(v: np.ndarray, scale_a: Any, scale_b: Any, out_fmt: Optional[Forma
             float32 if acc.fused is not None else acc.fmt)
     dst = format(out_fmt)
     mode = acc.out_rounding if out_rounding is None else rounding_mode(out_rounding)
-    v32 = v.astype(np.float32, copy=False) if str(dst) == "float32" else None
+    v32 = v.astype(np.float32, copy=False) if dst == float32 else None
     if v32 is not None and (v.dtype == np.float32 or np.array_equal(v32, v, equal_nan=True)):
         # float32 values into float32: exact; only NaNs change, to the canonical NaN.
         c = v32.view(np.uint32)
         nan = np.isnan(v32)
         if nan.any():
+            assert dst.nan_code is not None, "float32 has NaN"
             c = np.where(nan, np.uint32(dst.nan_code), c)
     else:
         c = encode(v, dst, mode, saturate=acc.saturate, seed=acc._key(_OUTPUT_STEP),
@@ -656,11 +688,18 @@ def _truncated(x: ArrayLike, acc: Accumulator, fmt: Optional[Format]) -> ArrayLi
     return np.where(hidden, u & ~low, u).astype(np.uint32).view(np.float32)
 
 
+def _dtype_format(x: ArrayLike) -> Optional[Format]:
+    """The format whose codes x's elements are, when x has a dtype of one."""
+    dt = getattr(x, "dtype", None)
+    return DTYPE_FORMATS.get(dt) if isinstance(dt, np.dtype) else None
+
+
+@tensor_io
 def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None, *,
            c: Optional[ArrayLike] = None, out_fmt: Optional[FormatLike] = None,
-           out_rounding: Optional[str] = None, scale_a: Optional[ArrayLike] = None,
+           out_rounding: Optional[RoundingMode] = None, scale_a: Optional[ArrayLike] = None,
            scale_b: Optional[ArrayLike] = None, codes: bool = False,
-           dtype: Any = np.float64) -> Any:
+           dtype: DTypeLike = np.float64) -> Any:
     """``a @ b`` (+ ``c``) with every rounding stated by ``accumulator``.
 
     Args:
@@ -702,7 +741,7 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
         _core.matmul_f32_fma(_aligned(a, np.float32), _aligned(b, np.float32), None, out)
         return _epilogue(out, scale_a, scale_b, out_fmt, out_rounding, acc, out.shape, codes,
                          dtype)
-    a_in, b_in = (DTYPE_FORMATS.get(getattr(x, "dtype", None)) for x in (a, b))
+    a_in, b_in = (_dtype_format(x) for x in (a, b))
     if acc.input_rounding == "truncate_bits":
         a_in = b_in = None  # truncation clears bits even of values in the format
     av = _values(_truncated(a, acc, acc.a_fmt), "a")
@@ -745,6 +784,7 @@ def matmul(a: ArrayLike, b: ArrayLike, accumulator: Optional[Accumulator] = None
     return result
 
 
+@tensor_io
 def dot(x: ArrayLike, y: ArrayLike, accumulator: Optional[Accumulator] = None, **kw: Any) -> Any:
     """The dot product of two vectors: :func:`matmul` of ``(1, K) @ (K, 1)``, as a scalar.
     Keywords as in :func:`matmul`."""
@@ -772,10 +812,11 @@ def _axes(axis: Any, ndim: int) -> Tuple[int, ...]:
     return axes
 
 
+@tensor_io
 def sum(x: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None, *,  # noqa: A001
         accumulator: Optional[Accumulator] = None, out_fmt: Optional[FormatLike] = None,
-        out_rounding: Optional[str] = None, codes: bool = False, dtype: Any = np.float64
-        ) -> Any:
+        out_rounding: Optional[RoundingMode] = None, codes: bool = False,
+        dtype: DTypeLike = np.float64) -> Any:
     """The sum of ``x`` over ``axis`` with the accumulator's order and roundings; the terms
     are the elements (quantized to ``a_fmt`` if set), taken exactly. A fused accumulator sums
     them as products with 1.
@@ -802,7 +843,7 @@ def sum(x: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None, *,  # noqa
     if out_rounding is not None:
         out_rounding = rounding_mode(out_rounding)
     acc = acc._for_call(out_rounding)
-    xv = _values(x, "x")
+    xv = _values(_truncated(x, acc, acc.a_fmt), "x")
     axes = _axes(axis, xv.ndim)
     kept = [d for d in range(xv.ndim) if d not in axes]
     moved = np.transpose(xv, kept + list(axes))
@@ -816,7 +857,9 @@ def sum(x: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None, *,  # noqa
         vals = _epilogue(np.zeros(rows.shape[0]), None, None, out_fmt, out_rounding, acc,
                          (rows.shape[0],), codes, dtype)
     else:
-        a = rows if acc.a_fmt is None else acc._round(rows, acc.a_fmt, acc.input_rounding, -1)
+        a = rows
+        if acc.a_fmt is not None:
+            a = acc._quantize_input(rows, acc.a_fmt, -1, 0)
         v = _reduce(acc, a.shape[1], lambda k: a[:, k])
         vals = _epilogue(v, None, None, out_fmt, out_rounding, acc, v.shape, codes, dtype)
     out = np.asarray(vals).reshape(out_shape)

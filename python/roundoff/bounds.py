@@ -23,9 +23,11 @@ import math
 from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._formats import FormatLike, format
-from ._rounding import rounding_mode
+from ._rounding import RoundingMode, rounding_mode
+from .accumulate import FusedAdder
 from .orders import Order, sequential
 
 __all__ = ["unit_roundoff", "gamma", "depths", "sum_bound", "dot_bound", "matmul_bound",
@@ -33,7 +35,7 @@ __all__ = ["unit_roundoff", "gamma", "depths", "sum_bound", "dot_bound", "matmul
            "stochastic_failure_probability"]
 
 
-def unit_roundoff(fmt: FormatLike, rounding: str = "nearest_even") -> float:
+def unit_roundoff(fmt: FormatLike, rounding: RoundingMode = "nearest_even") -> float:
     """u: 2^-p to nearest; 2^(1-p) for the other modes (directed, odd, stochastic: |delta| < 2u
     of the nearest case)."""
     p = format(fmt).precision
@@ -50,7 +52,7 @@ def gamma(n: Any, u: float) -> Any:
     return g[()] if g.ndim == 0 else g
 
 
-def depths(order: Optional[Order], n: int) -> np.ndarray:
+def depths(order: Optional[Order], n: int) -> NDArray[np.int64]:
     """For each of n terms, the number of roundings between it and the result: the additions
     above it in the order's tree (a lone term is rounded once into the format)."""
     order = sequential() if order is None else order
@@ -66,7 +68,7 @@ def depths(order: Optional[Order], n: int) -> np.ndarray:
     return d[:n]
 
 
-def sum_bound(x: Any, fmt: FormatLike = "float32", rounding: str = "nearest_even",
+def sum_bound(x: Any, fmt: FormatLike = "float32", rounding: RoundingMode = "nearest_even",
               order: Optional[Order] = None) -> float:
     """Bound on |computed sum - exact sum| for the terms x summed in ``order`` with every
     addition rounded into ``fmt``: ``sum_i gamma(d_i, u) |x_i|``."""
@@ -77,7 +79,7 @@ def sum_bound(x: Any, fmt: FormatLike = "float32", rounding: str = "nearest_even
     return float(np.sum(gamma(depths(order, x.size), u) * x))
 
 
-def dot_bound(x: Any, y: Any, fmt: FormatLike = "float32", rounding: str = "nearest_even",
+def dot_bound(x: Any, y: Any, fmt: FormatLike = "float32", rounding: RoundingMode = "nearest_even",
               order: Optional[Order] = None, fma: bool = True) -> float:
     """Bound for a dot product: each exact product passes through its depth in roundings
     (one more each without FMA, where the product is rounded first)."""
@@ -91,8 +93,9 @@ def dot_bound(x: Any, y: Any, fmt: FormatLike = "float32", rounding: str = "near
     return float(np.sum(gamma(d, u) * t))
 
 
-def matmul_bound(a: Any, b: Any, fmt: FormatLike = "float32", rounding: str = "nearest_even",
-                 order: Optional[Order] = None, out_fmt: Optional[FormatLike] = None) -> np.ndarray:
+def matmul_bound(a: Any, b: Any, fmt: FormatLike = "float32",
+                 rounding: RoundingMode = "nearest_even", order: Optional[Order] = None,
+                 out_fmt: Optional[FormatLike] = None) -> NDArray[np.float64]:
     """Elementwise bound on |C - AB| for a @ b accumulated in ``fmt`` over ``order`` with exact
     products, then rounded to nearest into ``out_fmt``:
     ``u_o |AB| + (1 + u_o) sum_k gamma(d_k, u) |a_ik||b_kj|``."""
@@ -127,8 +130,8 @@ def stochastic_failure_probability(n: int, fmt: FormatLike, lam: float = 6.0) ->
     return float(min(1.0, 2 * n * math.exp(-lam * lam * (1 - e) ** 2 / 2)))
 
 
-def fused_matmul_bound(a: Any, b: Any, fused: Any, promote_every: Optional[int] = None,
-                       acc_fmt: FormatLike = "float32") -> np.ndarray:
+def fused_matmul_bound(a: Any, b: Any, fused: FusedAdder, promote_every: Optional[int] = None,
+                       acc_fmt: FormatLike = "float32") -> NDArray[np.float64]:
     """Elementwise bound on |C - AB| for a chain of fused multi-term adder steps
     (:class:`~roundoff.FusedAdder`): a step's terms (its products and the accumulator) are each
     truncated below ``2^(emax - F)`` with ``2^emax`` at most the largest term, and the sum is

@@ -14,7 +14,7 @@ import json
 import pathlib
 import zipfile
 import zlib
-from typing import Any, Iterator, List, NamedTuple, Tuple, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Tuple, Union
 
 import ml_dtypes
 import numpy as np
@@ -27,6 +27,11 @@ __all__ = ["SAMPLE", "Replay", "cases", "preset_for", "replay"]
 SAMPLE = pathlib.Path(__file__).parent / "data" / "h100_sample.npz"
 """Four H100 cases: FP8 ``torch._scaled_mm`` with and without fast accumulation (K = 1024),
 a bf16 ``torch.mm`` with bf16 output, and a Triton FP8 ``tl.dot`` on an mma.sync tile."""
+
+Case = Dict[str, Any]
+"""One case as the file's ``cases`` JSON describes it."""
+CaseArrays = Dict[str, np.ndarray]
+"""One case's arrays by name: ``a``, ``b``, ``out``, and ``scale_a``/``scale_b`` if scaled."""
 
 _VIEW = {"float8_e4m3fn": ml_dtypes.float8_e4m3fn, "float8_e5m2": ml_dtypes.float8_e5m2,
          "bfloat16": ml_dtypes.bfloat16, "float16": np.float16, "tfloat32": np.float32,
@@ -42,7 +47,7 @@ class Replay(NamedTuple):
     total: int
 
 
-def preset_for(case: dict) -> Accumulator:
+def preset_for(case: Case) -> Accumulator:
     """The preset of the kernel a case was captured from, with the case's parameters."""
     p, fa, fb, out = case["params"], case["in_dtype_a"], case["in_dtype_b"], case["out_dtype"]
     if case["family"] == "matmul":
@@ -64,13 +69,13 @@ _CODE_DTYPES = {"float8_e4m3fn": np.uint8, "float8_e5m2": np.uint8, "bfloat16": 
                 "float16": np.uint16, "tfloat32": np.uint32, "float32": np.uint32}
 
 
-def _case_arrays(z: Any, case: dict) -> dict:
+def _case_arrays(z: Any, case: Case) -> CaseArrays:
     """The arrays of one case, checked against its description (raises KeyError, ValueError)."""
     n = case["name"]
     if not isinstance(n, str) or case["family"] not in ("matmul", "scaled_mm", "triton_dot"):
         raise ValueError(f"case {n!r}: a name and a known family expected")
     preset_for(case)  # every parameter the preset reads is present and valid
-    arrays: dict = {}
+    arrays: CaseArrays = {}
     for x in ("a", "b", "out"):
         dt = case["out_dtype"] if x == "out" else case[f"in_dtype_{x}"]
         raw = np.asarray(z[f"{n}__{x}"])
@@ -91,7 +96,7 @@ def _case_arrays(z: Any, case: dict) -> dict:
     return arrays
 
 
-def _load(path: Union[str, pathlib.Path]) -> List[Tuple[dict, dict]]:
+def _load(path: Union[str, pathlib.Path]) -> List[Tuple[Case, CaseArrays]]:
     """Every (case, arrays) of a capture file, read and checked whole."""
     if not pathlib.Path(path).is_file():
         raise FileNotFoundError(f"path: no capture file at {str(path)!r}")
@@ -107,7 +112,7 @@ def _load(path: Union[str, pathlib.Path]) -> List[Tuple[dict, dict]]:
                          f"({type(exc).__name__}: {exc})") from None
 
 
-def cases(path: Union[str, pathlib.Path]) -> Iterator[Tuple[dict, dict]]:
+def cases(path: Union[str, pathlib.Path]) -> Iterator[Tuple[Case, CaseArrays]]:
     """(case, arrays) for every case of a capture file; arrays holds ``a``, ``b`` (as the GPU
     held them: FP8/bf16/fp16 as ml_dtypes/NumPy values, tf32 operands as float32), ``out``
     (raw codes) and, for scaled products, ``scale_a``, ``scale_b`` (float32).

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import __version__, _casts
 from ._formats import ALIASES, FORMATS, Format, format
-from ._rounding import MODE_ALIASES, MODES
+from ._rounding import MODE_ALIASES, MODES, CanonicalMode
 
 CUSTOM_FORMAT_HELP = "e<E>m<M> (e.g. e6m9) names a custom IEEE-style format with E exponent " \
                      "and M mantissa bits"
@@ -114,7 +114,7 @@ def _stochastic_note(value: float, fmt: Format, code: int, saturate: bool,
             f"fraction of an ulp\n  ({drawn} rounded {value!r} {went})")
 
 
-def cast_report(value: float, fmt: Format, modes: Sequence[str], saturate: bool,
+def cast_report(value: float, fmt: Format, modes: Sequence[CanonicalMode], saturate: bool,
                 seed: Optional[int] = None) -> str:
     """One value through encode/decode in each of ``modes``: code, value and error per mode,
     and for stochastic rounding the probability the random bits decide.
@@ -127,8 +127,8 @@ def cast_report(value: float, fmt: Format, modes: Sequence[str], saturate: bool,
     rows = []
     notes = []
     for mode in modes:
-        kwargs = {"seed": seed} if mode == "stochastic" else {}
-        code = int(_casts.encode(np.float64(value), fmt, mode, saturate=saturate, **kwargs))
+        code = int(_casts.encode(np.float64(value), fmt, mode, saturate=saturate,
+                                 seed=seed if mode == "stochastic" else None))
         back = float(_casts.decode(code, fmt, np.float64))
         # An error is a number only between numbers; NaN and Inf ends get none.
         err = _fmt_value(_exact_diff(back, value)) if np.isfinite(back) and np.isfinite(value) \
@@ -249,7 +249,7 @@ def _run(args: argparse.Namespace) -> None:
         print(formats_table(args.names or None))
     elif args.command == "cast":
         if args.rounding:
-            modes: Tuple[str, ...] = (args.rounding,)
+            modes: Tuple[CanonicalMode, ...] = (args.rounding,)
         else:
             modes = tuple(m for m in MODES if m != "stochastic" or args.seed is not None)
         print(cast_report(args.value, args.format, modes, args.saturate, args.seed))

@@ -42,6 +42,7 @@ def _gemm() -> None:
     def fused_multiple(acc: ro.Accumulator, k: int) -> float:
         """The tensor-core chain's bound is a multiple of |A||B| (gamma(depth, u_step)); the
         multiple, from a 1 x k by k x 1 product of ones (cheaper than a second K-long GEMM)."""
+        assert acc.fused is not None  # a tensor-core preset
         one = np.ones((1, k))
         bound = bounds.fused_matmul_bound(one, one.T, acc.fused, acc.promote_every)
         return float(bound[0, 0]) / k
@@ -64,11 +65,13 @@ def _gemm() -> None:
             b_txt = f"   bound {relative:.1e}" + ("*" if relative >= 1 else " ")
             ok = "  within" if np.all(np.abs(c - exact) <= bound) else "  EXCEEDED"
         print(f"  {name:53s} {worst(c):.1e}{b_txt}{ok}")
-    terms = fast.fused.terms
+    fast_adder = fast.fused
+    assert fast_adder is not None  # a tensor-core preset
+    terms = fast_adder.terms
     if fused_multiple(fast, K) >= 1:  # a bound over |A||B| needs its reason said
         print(f"  * Over 1, so it says nothing: in the worst case each of the K/{terms} = "
               f"{K // terms} steps loses {fused_multiple(fast, terms):.1e}\n    of its terms (truncated to "
-              f"{fast.fused.frac_bits} fraction bits); at K = 128 it is "
+              f"{fast_adder.frac_bits} fraction bits); at K = 128 it is "
               f"{fused_multiple(fast, 128):.1e}, at K = 1024 {fused_multiple(fast, 1024):.1e}.")
     print("  Fast accumulation keeps the K-chain in the tensor core's 14-bit accumulator; the\n"
           "  default adds it into float32 every 128 products (both captured on an H100).")

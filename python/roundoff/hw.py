@@ -19,7 +19,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable, Dict, Optional
 
-from ._formats import Format, FormatLike, format
+from ._formats import (Format, FormatLike, bfloat16, float8_e4m3fn, float8_e5m2, float16, format,
+                       tfloat32)
 from .accumulate import Accumulator, FusedAdder
 
 __all__ = ["TENSOR_CORES", "PRESETS", "preset", "E8M13"]
@@ -47,12 +48,12 @@ _CHIPS = {"v100": "volta", "t4": "turing", "a100": "ampere", "ada": "ada", "l40s
 
 
 def _input_class(a: Format, b: Format) -> str:
-    names = {str(a), str(b)}
-    if names <= {"float8_e4m3fn", "float8_e5m2"}:
+    pair = {a, b}  # formats compare (and hash) by their facts, not their names
+    if pair <= {float8_e4m3fn, float8_e5m2}:
         return "fp8"
-    if names <= {"bfloat16"} or names <= {"float16"}:
+    if pair <= {bfloat16} or pair <= {float16}:
         return "fp16"
-    if names <= {"tfloat32"}:
+    if pair <= {tfloat32}:
         return "tf32"
     raise ValueError(f"a_fmt, b_fmt: no tensor-core instruction takes {a} x {b} (expected both "
                      f"fp16, both bf16, both tf32, or E4M3/E5M2)")
@@ -67,7 +68,7 @@ def tensor_core(arch: str, a_fmt: FormatLike, b_fmt: FormatLike,
     if cls not in table:
         raise ValueError(f"{arch}: no tensor-core instruction for {cls} inputs")
     F, L, out, rnd = table[cls]
-    if str(format(accumulate)) == "float16":
+    if format(accumulate) == float16:
         return FusedAdder(L, F, "float16", "nearest_even", table["e_zero"][1])
     return FusedAdder(L, F, out, rnd, table["e_zero"][0])
 
@@ -78,7 +79,7 @@ def _gpu_nan(fmt: Optional[FormatLike]) -> Optional[int]:
     return int((1 << (f.bits - 1)) - 1) if f.has_nan and f.nonfinite == "ieee" else None
 
 
-def _inputs(a_fmt: FormatLike, b_fmt: FormatLike) -> dict:
+def _inputs(a_fmt: FormatLike, b_fmt: FormatLike) -> Dict[str, Any]:
     """Input quantization: tf32 operands are float32 registers read with the low 13 bits
     ignored (truncated; captured on H100), other formats are taken as they are (rounded to
     nearest when they are not)."""

@@ -18,9 +18,10 @@ array give the same bits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["Order", "sequential", "pairwise", "numpy_pairwise", "blocked", "split_k", "tree",
            "random_permutation", "random_tree"]
@@ -44,7 +45,7 @@ class _Builder:
             acc = self.add(acc, x)
         return acc
 
-    def array(self) -> np.ndarray:
+    def array(self) -> NDArray[np.int64]:
         return np.array(self.rows, dtype=np.int64).reshape(-1, 2)
 
 
@@ -55,7 +56,7 @@ class Order:
     kind: str
     params: Tuple[Any, ...] = ()
 
-    def nodes(self, n: int) -> np.ndarray:
+    def nodes(self, n: int) -> NDArray[np.int64]:
         """The array form for n terms: ``(n - 1, 2)`` child indices, children before parents."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n: expected a positive number of terms, got {n!r}")
@@ -168,9 +169,11 @@ def _random_tree(b: _Builder, items: List[int], seed: int) -> int:
     return _halving(b, perm, lambda n: int(rng.integers(1, n)))
 
 
-_BUILD = {"sequential": _sequential, "pairwise": _pairwise, "numpy_pairwise": _numpy_pairwise,
-          "blocked": _blocked, "split_k": _split_k, "tree": _tree,
-          "random_permutation": _permuted, "random_tree": _random_tree}
+# Each builder takes the builder, the items and the order's params; it returns the root.
+_BUILD: Dict[str, Callable[..., int]] = {
+    "sequential": _sequential, "pairwise": _pairwise, "numpy_pairwise": _numpy_pairwise,
+    "blocked": _blocked, "split_k": _split_k, "tree": _tree,
+    "random_permutation": _permuted, "random_tree": _random_tree}
 
 
 def _positive(name: str, v: Any) -> int:
