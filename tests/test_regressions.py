@@ -272,3 +272,30 @@ def test_field_ignored_or_applied_twice_by_a_shortcut():
     assert np.array_equal(fast, slow)
     plain = ro.Accumulator(order=ro.orders.blocked(16))
     assert np.array_equal(fast, ro.matmul(a[:, k], b[k], plain, codes=True))
+
+
+def test_format_recognised_by_its_name_not_its_facts():
+    # Fast paths chose float32 kernels for a format *named* float32: Format(5, 2,
+    # name="float32") accumulated as float32 (code 1075419546 where E5M2 gives 65).
+    impostor = ro.Format(5, 2, name="float32")
+    a = np.array([[1.5, 2.0]], np.float32)
+    b = np.array([[1.25], [0.75]], np.float32)
+    got = ro.matmul(a, b, ro.Accumulator(impostor), codes=True)
+    assert int(got[0, 0]) == int(ro.encode(3.375, "e5m2"))  # 1.875 + 1.5 = 3.375 -> 3.5
+    assert float(ro.matmul(a, b, ro.Accumulator(impostor))[0, 0]) == 3.5
+    x = np.array([1.0, 2.0**-3], np.float32)
+    assert float(ro.sum(x, accumulator=ro.Accumulator(impostor))) == 1.0  # 1.125 -> 1.0 (even)
+
+
+def test_truncate_bits_in_sum_as_in_matmul():
+    # sum passed input_rounding "truncate_bits" to encode, which rejected it as a mode.
+    x = np.array([1.0 + 2.0**-12, 1.0], np.float32)
+    acc = ro.Accumulator("float32", a_fmt="tf32", input_rounding="truncate_bits")
+    assert float(ro.sum(x, accumulator=acc)) == 2.0  # 2^-12 lies below tf32's mantissa
+    assert float(ro.matmul(x[None, :], np.ones((2, 1), np.float32), acc)[0, 0]) == 2.0
+
+
+def test_ops_misspelt_keyword_is_not_ignored():
+    c = ro.encode([1.0, 2.0], "bf16")
+    with pytest.raises(TypeError, match="saturte"):
+        ro.ops.add(c, c, "bf16", saturte=True)
