@@ -274,6 +274,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         try:
             _run(args)
         except (ValueError, TypeError) as exc:
+            if args.command == "demo":  # the demo takes no input: an error is a bug, show it
+                raise
             print(f"roundoff: error: {exc}", file=sys.stderr)
             return 2
         finally:
