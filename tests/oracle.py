@@ -417,3 +417,16 @@ def round_mpfr_exact(exact, name: str, mode: str) -> np.ndarray:
     bits = 1 + e + m
     dt = np.uint64 if bits > 32 else np.uint32 if bits > 16 else np.uint16 if bits > 8 else np.uint8
     return np.array(out, dtype=dt)
+
+
+def assert_codes_equal(x, got, want, what: str) -> None:
+    """Fail naming the first (up to 8) inputs x whose codes got and want differ."""
+    import pytest
+
+    got, want = np.asarray(got).ravel(), np.asarray(want).ravel()
+    bad = np.flatnonzero(got != want)
+    if bad.size:
+        xs = np.asarray(x).ravel()
+        rows = [f"i={i} x={xs[i]!r}: got {int(got[i]):#x}, want {int(want[i]):#x}"
+                for i in bad[:8]]
+        pytest.fail(f"{what}: {bad.size} of {got.size} differ:\n  " + "\n  ".join(rows))

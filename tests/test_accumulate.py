@@ -178,56 +178,48 @@ def test_matmul_float64_inputs_regression():
     assert abs(want - float(exact)) <= 2**-52  # and it is close to the exact dot product
 
 
+def _matmul_matches_tree_oracle(data, fmt: str, product_fmt, spread: int, values_in) -> None:
+    """matmul of drawn inputs (values_in: how raw standard normals become inputs) equals the
+    exact tree oracle, in a drawn mode, order and FMA setting."""
+    mode = data.draw(st.sampled_from(DET_MODES))
+    order = data.draw(st.sampled_from(ALL_ORDERS))
+    fma = data.draw(st.booleans())
+    M, K, N = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 9)),
+               data.draw(st.integers(1, 3)))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+
+    def values(shape):
+        return values_in(rng.standard_normal(shape)
+                         * np.exp2(rng.integers(-spread, spread + 1, shape)))
+
+    a, b = values((M, K)), values((K, N))
+    c = values((M, N)) if data.draw(st.booleans()) else None
+    acc = ro.Accumulator(fmt, mode, order=order, product_fmt=product_fmt, fma=fma)
+    got = ro.matmul(a, b, acc, c=c)
+    want = _oracle_matmul(a, b, c, acc)
+    assert np.array_equal(got, want), (got, want)
+
+
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_matmul_float64_inputs_vs_mpfr_tree_oracle(data):
     """Products of any float64 inputs (106 significant bits) are exact: every addition of two
     products is one rounding of their exact sum (dot2), a product and a partial sum an FMA."""
     fmt = data.draw(st.sampled_from(["float64", "float32", "bfloat16"]))
-    mode = data.draw(st.sampled_from(DET_MODES))
-    order = data.draw(st.sampled_from(ALL_ORDERS))
     product_fmt = data.draw(st.sampled_from([None, None, "float32"]))
-    fma = data.draw(st.booleans())
-    M, K, N = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 9)),
-               data.draw(st.integers(1, 3)))
-    spread = data.draw(st.integers(0, 60))
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-
-    def values(shape):
-        return rng.standard_normal(shape) * np.exp2(rng.integers(-spread, spread + 1, shape))
-
-    a, b = values((M, K)), values((K, N))
-    c = values((M, N)) if data.draw(st.booleans()) else None
-    acc = ro.Accumulator(fmt, mode, order=order, product_fmt=product_fmt, fma=fma)
-    got = ro.matmul(a, b, acc, c=c)
-    want = _oracle_matmul(a, b, c, acc)
-    assert np.array_equal(got, want), (got, want)
+    _matmul_matches_tree_oracle(data, fmt, product_fmt, data.draw(st.integers(0, 60)),
+                                lambda v: v)
 
 
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_matmul_every_rounding_vs_mpfr_tree_oracle(data):
     fmt = data.draw(st.sampled_from(FORMATS_MPFR))
-    mode = data.draw(st.sampled_from(DET_MODES))
-    order = data.draw(st.sampled_from(ALL_ORDERS))
     product_fmt = data.draw(st.sampled_from([None, None, "bfloat16", "float16"]))
-    fma = data.draw(st.booleans())
-    M, K, N = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 9)),
-               data.draw(st.integers(1, 3)))
     narrow = "float16" in (fmt, product_fmt) or fmt == "float8_e5m2"
     spread = data.draw(st.integers(0, 3 if narrow else 30))  # no overflow (the oracle is finite)
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-
-    def values(shape):
-        v = rng.standard_normal(shape) * np.exp2(rng.integers(-spread, spread + 1, shape))
-        return v.astype(ml_dtypes.bfloat16).astype(np.float64)
-
-    a, b = values((M, K)), values((K, N))
-    c = values((M, N)) if data.draw(st.booleans()) else None
-    acc = ro.Accumulator(fmt, mode, order=order, product_fmt=product_fmt, fma=fma)
-    got = ro.matmul(a, b, acc, c=c)
-    want = _oracle_matmul(a, b, c, acc)
-    assert np.array_equal(got, want), (got, want)
+    _matmul_matches_tree_oracle(data, fmt, product_fmt, spread,
+                                lambda v: v.astype(ml_dtypes.bfloat16).astype(np.float64))
 
 
 # -- tensor-core model: the H100 probes -----------------------------------------------------------

@@ -25,6 +25,8 @@ import pytest
 import roundoff as ro
 from roundoff import _formats
 
+from oracle import assert_codes_equal
+
 
 def discovered_float_types() -> dict:
     """The real floating-point types ml_dtypes exports: finfo describes them, and describes them
@@ -66,15 +68,6 @@ def ml_values(name: str) -> np.ndarray:
     """Every code's value, decoded by ml_dtypes, as float64."""
     with np.errstate(all="ignore"):
         return codes_of(name).view(TYPES[name]).astype(np.float64)
-
-
-def assert_codes_equal(x, got, want, what):
-    got, want = np.asarray(got).ravel(), np.asarray(want).ravel()
-    bad = np.flatnonzero(got != want)
-    if bad.size:
-        xs = np.asarray(x).ravel()
-        rows = [f"x={xs[i]!r}: got {int(got[i]):#x}, want {int(want[i]):#x}" for i in bad[:8]]
-        pytest.fail(f"{what}: {bad.size} of {got.size} differ:\n  " + "\n  ".join(rows))
 
 
 def assert_values_equal(got, want, what):

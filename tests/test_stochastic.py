@@ -72,16 +72,6 @@ def sr_rbits(seed: int, n: int, R: int) -> np.ndarray:
     return philox_words_np(seed, 0, n) >> np.uint32(32 - R)
 
 
-def _fail_codes(x, got, want, what):
-    got, want = np.asarray(got).ravel(), np.asarray(want).ravel()
-    bad = np.flatnonzero(got != want)
-    if bad.size:
-        xs = np.asarray(x).ravel()
-        rows = [f"i={i} x={xs[i]!r}: got {int(got[i]):#x}, want {int(want[i]):#x}"
-                for i in bad[:8]]
-        pytest.fail(f"{what}: {bad.size} of {got.size} differ:\n  " + "\n  ".join(rows))
-
-
 @pytest.fixture
 def restore_threads():
     before = ro.get_num_threads()
@@ -157,13 +147,13 @@ def test_encode_uses_the_philox_stream(fmt):
                 r = sr_rbits(seed, x.size, R)
                 got = ro.encode(x, fmt, "stochastic", seed=seed, sr_bits=R)
                 with_bits = ro.encode(x, fmt, "stochastic", rbits=r, sr_bits=R)
-                _fail_codes(x, got, with_bits, f"{fmt} seed={seed} R={R} {x.dtype}")
+                oracle.assert_codes_equal(x, got, with_bits, f"{fmt} seed={seed} R={R} {x.dtype}")
                 want = oracle.round_table(x.astype(np.float64), fmt, "stochastic", rbits=r,
                                           sr_bits=R)
-                _fail_codes(x, got, want, f"{fmt} seed={seed} R={R} {x.dtype} vs oracle")
+                oracle.assert_codes_equal(x, got, want, f"{fmt} seed={seed} R={R} {x.dtype} vs oracle")
     # The default R is 32 (the default seed, None, draws a key: tests/test_seeds.py).
     r = philox_words_np(0, 0, x64.size)
-    _fail_codes(x64, ro.encode(x64, fmt, "sr", seed=0), ro.encode(x64, fmt, "sr", rbits=r),
+    oracle.assert_codes_equal(x64, ro.encode(x64, fmt, "sr", seed=0), ro.encode(x64, fmt, "sr", rbits=r),
                 "defaults")
 
 
@@ -179,12 +169,12 @@ def test_encode_bits_follow_the_flat_c_order_of_a_view():
         assert got.shape == view.shape and got.flags.c_contiguous
         want = oracle.round_table(np.ascontiguousarray(view), ro.bfloat16, "stochastic",
                                   rbits=r, sr_bits=R)
-        _fail_codes(view, got, want, f"view R={R}")
+        oracle.assert_codes_equal(view, got, want, f"view R={R}")
         # user rbits given as a non-contiguous view too
         rb = np.zeros((view.shape[1], view.shape[0] * 2), dtype=np.uint32)
         rb[:, ::2] = r.T
         rview = rb[:, ::2].T
-        _fail_codes(view, ro.encode(view, "bf16", "sr", rbits=rview, sr_bits=R), want,
+        oracle.assert_codes_equal(view, ro.encode(view, "bf16", "sr", rbits=rview, sr_bits=R), want,
                     f"rbits view R={R}")
 
 
@@ -264,7 +254,7 @@ def test_rbits_zero_is_toward_zero(fmt):
             for sat in (False, True):
                 got = ro.encode(x, fmt, "sr", rbits=np.zeros(x.shape, np.uint32), sr_bits=R,
                                 saturate=sat)
-                _fail_codes(x, got, ro.encode(x, fmt, "toward_zero", saturate=sat),
+                oracle.assert_codes_equal(x, got, ro.encode(x, fmt, "toward_zero", saturate=sat),
                             f"{fmt} R={R} {x.dtype} sat={sat}")
 
 
@@ -287,11 +277,11 @@ def test_rbits_all_ones_rounds_away_iff_D_at_least_2_to_minus_R(fmt):
         ones = np.full(x.shape, (1 << R) - 1, np.uint32)
         got = ro.encode(x, fmt, "sr", rbits=ones, sr_bits=R)
         away = np.where(x > 0, ro.encode(x, fmt, "up"), ro.encode(x, fmt, "down"))
-        _fail_codes(x, got, away, f"{fmt} R={R} D>=2^-R")
+        oracle.assert_codes_equal(x, got, away, f"{fmt} R={R} D>=2^-R")
         ones = np.full(small_d.shape, (1 << R) - 1, np.uint32)
         got = ro.encode(small_d, fmt, "sr", rbits=ones, sr_bits=R)
         inside = small_d < T.virtual_hi
-        _fail_codes(small_d[inside], got[inside],
+        oracle.assert_codes_equal(small_d[inside], got[inside],
                     ro.encode(small_d, fmt, "toward_zero")[inside], f"{fmt} R={R} D<2^-R")
     # 32 random bits cannot see a float64 residual below 2^-32 ulp.
     assert int(ro.encode(1 + 2.0**-40, "bf16", "sr", rbits=np.uint32(MASK32))) == 0x3F80
@@ -412,7 +402,7 @@ def test_symmetry(fmt):
             if fmt.nonfinite == "nan_neg_zero":
                 want = np.where(pos == 0, np.uint64(0), want)  # no -0
                 want = np.where(pos == sign, sign, want)  # NaN stays the one NaN
-            _fail_codes(-x, neg, want, f"{fmt} R={R} sat={sat}")
+            oracle.assert_codes_equal(-x, neg, want, f"{fmt} R={R} sat={sat}")
             # And with Philox bits.
             p = ro.encode(x, fmt, "sr", seed=3, sr_bits=R, saturate=sat).astype(np.uint64)
             q = ro.encode(-x, fmt, "sr", seed=3, sr_bits=R, saturate=sat).astype(np.uint64)
@@ -514,7 +504,7 @@ def test_stochastic_float64_to_float32():
     for R in (1, 7, 16, 29, 32):
         r = sr_rbits(123, x.size, R)
         got = ro.encode(x, "float32", "sr", seed=123, sr_bits=R)
-        _fail_codes(x, got, sr_float32_reference(x, r, R), f"f64->f32 SR R={R}")
+        oracle.assert_codes_equal(x, got, sr_float32_reference(x, r, R), f"f64->f32 SR R={R}")
 
 
 def test_rbits_any_integer_dtype_and_layout():
@@ -557,7 +547,7 @@ def test_convert_and_quantize_use_the_same_bits():
     for seed, R in ((4, 32), (5, 3)):
         e = ro.encode(x, "e4m3", "sr", seed=seed, sr_bits=R)
         c = ro.convert(x.view(np.uint32), "float32", "e4m3", "sr", seed=seed, sr_bits=R)
-        _fail_codes(x, c, e, "convert")
+        oracle.assert_codes_equal(x, c, e, "convert")
         q = ro.quantize(x, "e4m3", "sr", seed=seed, sr_bits=R)
         assert q.dtype == np.float32
         assert np.array_equal(q.view(np.uint32), ro.decode(e, "e4m3", np.float32).view(np.uint32))
