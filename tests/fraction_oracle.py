@@ -13,7 +13,8 @@ codes, the code of every value) is derived here from the README's definitions:
 * ``nonfinite``: ``ieee`` (all-ones field: Inf with frac 0, NaN otherwise, so the largest
   finite field is 2^e - 2), ``nan_all_ones`` (only the all-ones magnitude is NaN, no Inf),
   ``nan_neg_zero`` (the negative-zero code is the only NaN, no Inf, no -0), ``finite``
-  (every code is a number);
+  (every code is a number), ``inf_nan_neg_zero`` (P3109: the all-ones magnitude is Inf, the
+  negative-zero code the only NaN, no -0);
 * the canonical NaN is positive: IEEE all-ones field with the quiet bit, the all-ones
   magnitude, or the negative-zero code (FNUZ).
 
@@ -86,7 +87,7 @@ class Spec(Layout):
     def max_mag_code(self) -> int:
         if self.nonfinite == "ieee":  # field 2^e - 2, fraction all ones
             return ((self.field_ones - 1) << self.man_bits) | ((1 << self.man_bits) - 1)
-        if self.nonfinite == "nan_all_ones":  # the magnitude just below the NaN
+        if self.nonfinite in ("nan_all_ones", "inf_nan_neg_zero"):  # just below NaN / Inf
             return self.mag_mask - 1
         return self.mag_mask  # nan_neg_zero, finite: every magnitude is a number
 
@@ -124,7 +125,7 @@ class Spec(Layout):
 
     @property
     def has_inf(self) -> bool:
-        return self.nonfinite == "ieee"
+        return self.nonfinite in ("ieee", "inf_nan_neg_zero")
 
     @functools.cached_property
     def nan_code(self) -> Optional[int]:
@@ -133,17 +134,20 @@ class Spec(Layout):
             return (self.field_ones << self.man_bits) | (1 << (self.man_bits - 1))
         if self.nonfinite == "nan_all_ones":
             return self.mag_mask
-        if self.nonfinite == "nan_neg_zero":
+        if self.nonfinite in ("nan_neg_zero", "inf_nan_neg_zero"):
             return self.sign_bit
         return None
 
     @functools.cached_property
     def inf_code(self) -> Optional[int]:
+        if self.nonfinite == "inf_nan_neg_zero":
+            return self.mag_mask
         return (self.field_ones << self.man_bits) if self.nonfinite == "ieee" else None
 
     @functools.cached_property
     def signed_zero(self) -> bool:
-        return self.signed and self.has_zero and self.nonfinite != "nan_neg_zero"
+        return self.signed and self.has_zero and self.nonfinite not in ("nan_neg_zero",
+                                                                        "inf_nan_neg_zero")
 
     # -- codes <-> values ---------------------------------------------------------------------
     def quantum(self, a: Fraction) -> Fraction:
@@ -184,8 +188,10 @@ class Spec(Layout):
             return "nan" if frac else ("-inf" if neg else "+inf")
         if self.nonfinite == "nan_all_ones" and mag == self.mag_mask:
             return "nan"
-        if self.nonfinite == "nan_neg_zero" and code == self.sign_bit:
+        if self.nonfinite in ("nan_neg_zero", "inf_nan_neg_zero") and code == self.sign_bit:
             return "nan"
+        if self.nonfinite == "inf_nan_neg_zero" and mag == self.mag_mask:
+            return "-inf" if neg else "+inf"
         if self.has_zero and field == 0:
             if frac == 0 or not self.subnormals:
                 return "-0" if neg else "+0"

@@ -106,8 +106,10 @@ class Layout:
             return ("inf", sign * math.inf) if frac == 0 else ("nan", math.nan)
         if self.nonfinite == "nan_all_ones" and mag == self.mag_mask:
             return "nan", math.nan
-        if self.nonfinite == "nan_neg_zero" and code == self.sign_bit:
+        if self.nonfinite in ("nan_neg_zero", "inf_nan_neg_zero") and code == self.sign_bit:
             return "nan", math.nan
+        if self.nonfinite == "inf_nan_neg_zero" and mag == self.mag_mask:  # P3109: top = Inf
+            return "inf", sign * math.inf
         if self.has_zero and field == 0:
             if not self.subnormals:
                 return "finite", sign * 0.0
@@ -161,7 +163,7 @@ class Table:
         self.min_normal = math.ldexp(1.0, L.emin)
         self.min_positive = float(mags[1] if L.has_zero else mags[0])
         # Special codes.
-        self.has_inf = L.nonfinite == "ieee"
+        self.has_inf = L.nonfinite in ("ieee", "inf_nan_neg_zero")
         self.has_nan = L.nonfinite != "finite"
         all_ones_field = ((1 << L.exp_bits) - 1) << L.man_bits
         if L.nonfinite == "ieee":
@@ -173,9 +175,13 @@ class Table:
         elif L.nonfinite == "nan_neg_zero":
             self.inf_code = None
             self.nan_code = L.sign_bit
+        elif L.nonfinite == "inf_nan_neg_zero":
+            self.inf_code = L.mag_mask
+            self.nan_code = L.sign_bit
         else:
             self.inf_code = self.nan_code = None
-        self.signed_zero = L.signed and L.has_zero and L.nonfinite != "nan_neg_zero"
+        self.signed_zero = L.signed and L.has_zero and L.nonfinite not in ("nan_neg_zero",
+                                                                           "inf_nan_neg_zero")
 
     # -- derived helpers used by the tests ------------------------------------------------------
     def midpoints(self) -> np.ndarray:

@@ -18,6 +18,7 @@ import pytest
 import roundoff as ro
 
 import oracle
+from oracle import assert_codes_equal
 
 MODES = oracle.DETERMINISTIC_MODES
 
@@ -94,7 +95,7 @@ def test_every_code_round_trips(fmt, mode, saturate):
         sign = codes[inf].astype(np.uint64) & np.uint64(1 << (fmt.bits - 1))
         want[inf] = (sign | np.uint64(fmt.max_code)).astype(fmt.code_dtype)
     assert back.dtype == fmt.code_dtype
-    oracle.assert_codes_equal(values, back, want, f"{fmt} {mode}")
+    assert_codes_equal(values, back, want, f"{fmt} {mode}")
     # The NaN codes decode to NaN, and the others to a non-NaN.
     assert np.array_equal(np.isnan(values), nan)
 
@@ -116,7 +117,7 @@ def test_round_trip_flush_subnormals(fmt):
         keep_sign = fmt.nonfinite != "nan_neg_zero"
         signbit = np.uint64(1 << (fmt.bits - 1))
         want[sub] = (codes[sub].astype(np.uint64) & signbit if keep_sign else 0)
-    oracle.assert_codes_equal(values, back, want, f"{fmt} FTZ")
+    assert_codes_equal(values, back, want, f"{fmt} FTZ")
 
 
 # --- (b) float32 sources against ml_dtypes -----------------------------------------------------
@@ -178,9 +179,9 @@ def compare_with_ml_dtypes(x: np.ndarray, name: str) -> None:
     if name == "float8_e8m0fnu":
         dev = e8m0_deviation(x)
         # ml_dtypes' known deviation: checked against the exact oracle instead.
-        oracle.assert_codes_equal(x[dev], got[dev], oracle.round_table(x[dev], fmt), "e8m0 vs oracle")
+        assert_codes_equal(x[dev], got[dev], oracle.round_table(x[dev], fmt), "e8m0 vs oracle")
         x, got, want = x[~dev], got[~dev], want[~dev]
-    oracle.assert_codes_equal(x, got, want, f"{name} vs ml_dtypes")
+    assert_codes_equal(x, got, want, f"{name} vs ml_dtypes")
 
 
 @pytest.mark.parametrize("name", ML_NAMES)
@@ -201,7 +202,7 @@ def test_float32_sources_vs_oracle_all_modes(name):
                         np.array([np.nan, np.inf, -np.inf], dtype=np.float32)])
     for mode in MODES:
         for sat in (False, True):
-            oracle.assert_codes_equal(x, ro.encode(x, fmt, mode, saturate=sat),
+            assert_codes_equal(x, ro.encode(x, fmt, mode, saturate=sat),
                         oracle.round_table(x.astype(np.float64), fmt, mode, saturate=sat),
                         f"{name} {mode} sat={sat}")
 
@@ -245,7 +246,7 @@ def test_all_float16_inputs_vs_oracle(name):
                 got = ro.encode(x, fmt, mode, saturate=sat, flush_subnormals=flush)
                 want = oracle.round_table(daz if flush else x64, fmt, mode, saturate=sat,
                                           flush_subnormals=flush)
-                oracle.assert_codes_equal(x, got, want, f"f16->{name} {mode} sat={sat} flush={flush}")
+                assert_codes_equal(x, got, want, f"f16->{name} {mode} sat={sat} flush={flush}")
     # RNE from float16 sources also matches ml_dtypes (through exact float32).
     if name in ML_NAMES:
         compare_with_ml_dtypes(x.astype(np.float32), name)
@@ -261,11 +262,11 @@ def test_decode_narrowing_matches_numpy():
     with np.errstate(over="ignore"):
         want = x.astype(np.float32)
     got = ro.decode(x.view(np.uint64), "float64", np.float32)
-    oracle.assert_codes_equal(x, got.view(np.uint32), want.view(np.uint32), "f64->f32")
+    assert_codes_equal(x, got.view(np.uint32), want.view(np.uint32), "f64->f32")
     y = random_float32()
     with np.errstate(over="ignore"):
         want16 = y.astype(np.float16)
-    oracle.assert_codes_equal(y, ro.decode(y.view(np.uint32), "float32", np.float16).view(np.uint16),
+    assert_codes_equal(y, ro.decode(y.view(np.uint32), "float32", np.float16).view(np.uint16),
                 want16.view(np.uint16), "f32->f16")
 
 
@@ -313,7 +314,7 @@ def test_decode_vs_ml_dtypes(name):
     assert got.dtype == np.float32
     nan = np.isnan(want)
     assert np.array_equal(np.isnan(got), nan)
-    oracle.assert_codes_equal(codes[~nan], got[~nan].view(np.uint32), want[~nan].view(np.uint32),
+    assert_codes_equal(codes[~nan], got[~nan].view(np.uint32), want[~nan].view(np.uint32),
                 f"decode {name}")
     # The NaNs are the canonical float32 NaN.
     assert (got[nan].view(np.uint32) == 0x7FC00000).all()
@@ -325,7 +326,7 @@ def test_decode_vs_ml_dtypes(name):
     expect_own = codes.copy()
     if fmt.has_nan:
         expect_own[nan] = fmt.nan_code
-    oracle.assert_codes_equal(codes, g_own.view(fmt.code_dtype), expect_own, f"decode {name} to itself")
+    assert_codes_equal(codes, g_own.view(fmt.code_dtype), expect_own, f"decode {name} to itself")
 
 
 def test_decode_scalar_and_narrowing():
@@ -335,7 +336,7 @@ def test_decode_scalar_and_narrowing():
     codes = np.arange(1 << 16, dtype=np.uint16)
     vals = ro.decode(codes, "bf16", np.float64)
     got = ro.decode(codes, "bf16", np.float16)
-    oracle.assert_codes_equal(vals, got.view(np.uint16), oracle.round_table(vals, ro.float16), "bf16->f16")
+    assert_codes_equal(vals, got.view(np.uint16), oracle.round_table(vals, ro.float16), "bf16->f16")
 
 
 # --- (e) convert --------------------------------------------------------------------------------
@@ -359,10 +360,11 @@ def test_convert_equals_encode_of_decoded_value(src):
             for sat in (False, True):
                 got = ro.convert(codes, src, dst, mode, saturate=sat)
                 want = ro.encode(values, dst, mode, saturate=sat)
-                oracle.assert_codes_equal(values, got, want, f"{src}->{dst} {mode} sat={sat}")
+                assert_codes_equal(values, got, want, f"{src}->{dst} {mode} sat={sat}")
                 if dst.bits <= 19:
-                    oracle.assert_codes_equal(values, got, oracle.round_table(values, dst, mode, saturate=sat),
-                                f"{src}->{dst} {mode} sat={sat} vs oracle")
+                    table = oracle.round_table(values, dst, mode, saturate=sat)
+                    assert_codes_equal(values, got, table,
+                                       f"{src}->{dst} {mode} sat={sat} vs oracle")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -370,13 +372,13 @@ def test_convert_float32_codes_single_rounding(mode):
     x = np.concatenate([random_float32()[::4], edge_float32("float8_e4m3fn")])
     for dst in (ro.float8_e4m3fn, ro.float8_e5m2, ro.bfloat16, ro.float4_e2m1fn):
         got = ro.convert(x.view(np.uint32), "float32", dst, mode)
-        oracle.assert_codes_equal(x, got, ro.encode(x, dst, mode), f"f32 codes->{dst} {mode}")
-        oracle.assert_codes_equal(x, got, oracle.round_table(x.astype(np.float64), dst, mode),
+        assert_codes_equal(x, got, ro.encode(x, dst, mode), f"f32 codes->{dst} {mode}")
+        assert_codes_equal(x, got, oracle.round_table(x.astype(np.float64), dst, mode),
                     f"f32 codes->{dst} {mode} vs oracle")
     # float64 codes too
     y = np.concatenate([oracle.table(ro.float8_e4m3fn).midpoints() * (1 + 2.0**-40)])
     y = np.concatenate([y, -y])
-    oracle.assert_codes_equal(y, ro.convert(y.view(np.uint64), "float64", "e4m3", mode),
+    assert_codes_equal(y, ro.convert(y.view(np.uint64), "float64", "e4m3", mode),
                 oracle.round_table(y, ro.float8_e4m3fn, mode), f"f64 codes->e4m3 {mode}")
 
 

@@ -262,3 +262,44 @@ def test_torch_bfloat16_is_bfloat16():
 def test_torch_dtypes_without_a_format_are_a_clear_error(name):
     with pytest.raises(TypeError, match=f"^fmt: torch.{name} has no roundoff format"):
         ro.format(torch_dtype(name))
+
+
+def _p3109_value(code: int, man_bits: int, bias: int) -> float:
+    """The P3109-style definition, independently: 0x80 NaN, top magnitude +-Inf, no -0."""
+    sign_bit, mag_mask = 0x80, 0x7F
+    if code == sign_bit:
+        return math.nan
+    sign = -1.0 if code & sign_bit else 1.0
+    mag = code & mag_mask
+    if mag == mag_mask:
+        return sign * math.inf
+    field, frac = mag >> man_bits, mag & ((1 << man_bits) - 1)
+    if field == 0:
+        return sign * math.ldexp(frac, 1 - bias - man_bits)
+    return sign * math.ldexp((1 << man_bits) + frac, field - bias - man_bits)
+
+
+@pytest.mark.parametrize("exp_bits, man_bits", [(4, 3), (5, 2), (3, 4), (6, 1)])
+def test_p3109_policy_decodes_and_encodes_by_its_definition(exp_bits, man_bits):
+    bias = 1 << (exp_bits - 1)  # P3109's binary8 bias, 2^(K - P - 1)
+    fmt = ro.Format(exp_bits, man_bits, bias, "inf_nan_neg_zero")
+    codes = np.arange(256, dtype=np.uint8)
+    want = np.array([_p3109_value(int(c), man_bits, bias) for c in codes])
+    got = ro.decode(codes, fmt, np.float64)
+    assert np.array_equal(got, want, equal_nan=True)
+    assert not np.signbit(got[0]) and np.isnan(got[0x80])
+    assert fmt.has_inf and fmt.has_nan and fmt.nan_code == 0x80 and fmt.inf_code == 0x7F
+    assert fmt.max == want[0x7E] and fmt.max_code == 0x7E
+    finite = np.isfinite(want) & (codes != 0x80)
+    assert np.array_equal(ro.encode(want[finite], fmt), codes[finite])  # round trip
+    big = 2 * fmt.max
+    assert int(ro.encode(big, fmt)) == 0x7F and int(ro.encode(-big, fmt)) == 0xFF
+    assert int(ro.encode(big, fmt, saturate=True)) == 0x7E
+    assert int(ro.encode(big, fmt, "toward_zero")) == 0x7E
+    assert int(ro.encode(np.inf, fmt)) == 0x7F
+    assert int(ro.encode(-np.inf, fmt, saturate=True)) == 0xFE
+    assert int(ro.encode(np.nan, fmt)) == 0x80
+    assert int(ro.encode(-0.0, fmt)) == 0x00 and int(ro.encode(-fmt.min_subnormal / 4, fmt)) == 0
+    assert int(ro.encode(-fmt.min_subnormal / 4, fmt, "down")) == 0x81
+    with pytest.raises(ValueError, match="^signed"):
+        ro.Format(exp_bits, man_bits, bias, "inf_nan_neg_zero", signed=False)

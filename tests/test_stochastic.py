@@ -1,8 +1,8 @@
 """Stochastic rounding: the Philox4x32-10 bits, the exact rounding rule, unbiasedness,
 reproducibility across seeds and threads, symmetry, signs and overflow.
 
-Rule (README, Exact semantics): with D the discarded fraction in units of the last kept bit and r an R-bit
-integer, round away from zero iff r + floor(D * 2^R) >= 2^R. Element i (flat C order) uses
+Rule (README, Exact semantics): with D the discarded fraction in units of the last kept bit and
+r an R-bit integer, round away from zero iff r + floor(D * 2^R) >= 2^R. Element i (flat C order) uses
 word (i mod 4) of Philox4x32-10(counter = {(i//4) lo32, (i//4) hi32, 0, 0},
 key = {seed lo32, seed hi32}), r = word >> (32 - R).
 """
@@ -20,6 +20,7 @@ import roundoff as ro
 from roundoff import _core
 
 import oracle
+from oracle import assert_codes_equal
 
 MASK32 = 0xFFFFFFFF
 PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
@@ -147,13 +148,13 @@ def test_encode_uses_the_philox_stream(fmt):
                 r = sr_rbits(seed, x.size, R)
                 got = ro.encode(x, fmt, "stochastic", seed=seed, sr_bits=R)
                 with_bits = ro.encode(x, fmt, "stochastic", rbits=r, sr_bits=R)
-                oracle.assert_codes_equal(x, got, with_bits, f"{fmt} seed={seed} R={R} {x.dtype}")
+                assert_codes_equal(x, got, with_bits, f"{fmt} seed={seed} R={R} {x.dtype}")
                 want = oracle.round_table(x.astype(np.float64), fmt, "stochastic", rbits=r,
                                           sr_bits=R)
-                oracle.assert_codes_equal(x, got, want, f"{fmt} seed={seed} R={R} {x.dtype} vs oracle")
+                assert_codes_equal(x, got, want, f"{fmt} seed={seed} R={R} {x.dtype} vs oracle")
     # The default R is 32 (the default seed, None, draws a key: tests/test_seeds.py).
     r = philox_words_np(0, 0, x64.size)
-    oracle.assert_codes_equal(x64, ro.encode(x64, fmt, "sr", seed=0), ro.encode(x64, fmt, "sr", rbits=r),
+    assert_codes_equal(x64, ro.encode(x64, fmt, "sr", seed=0), ro.encode(x64, fmt, "sr", rbits=r),
                 "defaults")
 
 
@@ -169,12 +170,12 @@ def test_encode_bits_follow_the_flat_c_order_of_a_view():
         assert got.shape == view.shape and got.flags.c_contiguous
         want = oracle.round_table(np.ascontiguousarray(view), ro.bfloat16, "stochastic",
                                   rbits=r, sr_bits=R)
-        oracle.assert_codes_equal(view, got, want, f"view R={R}")
+        assert_codes_equal(view, got, want, f"view R={R}")
         # user rbits given as a non-contiguous view too
         rb = np.zeros((view.shape[1], view.shape[0] * 2), dtype=np.uint32)
         rb[:, ::2] = r.T
         rview = rb[:, ::2].T
-        oracle.assert_codes_equal(view, ro.encode(view, "bf16", "sr", rbits=rview, sr_bits=R), want,
+        assert_codes_equal(view, ro.encode(view, "bf16", "sr", rbits=rview, sr_bits=R), want,
                     f"rbits view R={R}")
 
 
@@ -254,7 +255,7 @@ def test_rbits_zero_is_toward_zero(fmt):
             for sat in (False, True):
                 got = ro.encode(x, fmt, "sr", rbits=np.zeros(x.shape, np.uint32), sr_bits=R,
                                 saturate=sat)
-                oracle.assert_codes_equal(x, got, ro.encode(x, fmt, "toward_zero", saturate=sat),
+                assert_codes_equal(x, got, ro.encode(x, fmt, "toward_zero", saturate=sat),
                             f"{fmt} R={R} {x.dtype} sat={sat}")
 
 
@@ -277,11 +278,11 @@ def test_rbits_all_ones_rounds_away_iff_D_at_least_2_to_minus_R(fmt):
         ones = np.full(x.shape, (1 << R) - 1, np.uint32)
         got = ro.encode(x, fmt, "sr", rbits=ones, sr_bits=R)
         away = np.where(x > 0, ro.encode(x, fmt, "up"), ro.encode(x, fmt, "down"))
-        oracle.assert_codes_equal(x, got, away, f"{fmt} R={R} D>=2^-R")
+        assert_codes_equal(x, got, away, f"{fmt} R={R} D>=2^-R")
         ones = np.full(small_d.shape, (1 << R) - 1, np.uint32)
         got = ro.encode(small_d, fmt, "sr", rbits=ones, sr_bits=R)
         inside = small_d < T.virtual_hi
-        oracle.assert_codes_equal(small_d[inside], got[inside],
+        assert_codes_equal(small_d[inside], got[inside],
                     ro.encode(small_d, fmt, "toward_zero")[inside], f"{fmt} R={R} D<2^-R")
     # 32 random bits cannot see a float64 residual below 2^-32 ulp.
     assert int(ro.encode(1 + 2.0**-40, "bf16", "sr", rbits=np.uint32(MASK32))) == 0x3F80
@@ -402,7 +403,7 @@ def test_symmetry(fmt):
             if fmt.nonfinite == "nan_neg_zero":
                 want = np.where(pos == 0, np.uint64(0), want)  # no -0
                 want = np.where(pos == sign, sign, want)  # NaN stays the one NaN
-            oracle.assert_codes_equal(-x, neg, want, f"{fmt} R={R} sat={sat}")
+            assert_codes_equal(-x, neg, want, f"{fmt} R={R} sat={sat}")
             # And with Philox bits.
             p = ro.encode(x, fmt, "sr", seed=3, sr_bits=R, saturate=sat).astype(np.uint64)
             q = ro.encode(-x, fmt, "sr", seed=3, sr_bits=R, saturate=sat).astype(np.uint64)
@@ -504,7 +505,7 @@ def test_stochastic_float64_to_float32():
     for R in (1, 7, 16, 29, 32):
         r = sr_rbits(123, x.size, R)
         got = ro.encode(x, "float32", "sr", seed=123, sr_bits=R)
-        oracle.assert_codes_equal(x, got, sr_float32_reference(x, r, R), f"f64->f32 SR R={R}")
+        assert_codes_equal(x, got, sr_float32_reference(x, r, R), f"f64->f32 SR R={R}")
 
 
 def test_rbits_any_integer_dtype_and_layout():
@@ -547,7 +548,7 @@ def test_convert_and_quantize_use_the_same_bits():
     for seed, R in ((4, 32), (5, 3)):
         e = ro.encode(x, "e4m3", "sr", seed=seed, sr_bits=R)
         c = ro.convert(x.view(np.uint32), "float32", "e4m3", "sr", seed=seed, sr_bits=R)
-        oracle.assert_codes_equal(x, c, e, "convert")
+        assert_codes_equal(x, c, e, "convert")
         q = ro.quantize(x, "e4m3", "sr", seed=seed, sr_bits=R)
         assert q.dtype == np.float32
         assert np.array_equal(q.view(np.uint32), ro.decode(e, "e4m3", np.float32).view(np.uint32))

@@ -34,7 +34,7 @@ inline Format format_from_facts(const pybind11::tuple& t) {
                  t[5].cast<bool>(), t[6].cast<bool>()};
   const int nonfinite = static_cast<int>(f.nonfinite);
   if (f.exp_bits < 1 || f.exp_bits > 11 || f.man_bits < 0 || f.man_bits > 52 || nonfinite < 0 ||
-      nonfinite > 3 || f.exp_bits + f.man_bits + (f.is_signed ? 1 : 0) > 64 ||
+      nonfinite > 4 || f.exp_bits + f.man_bits + (f.is_signed ? 1 : 0) > 64 ||
       f.bias < -(1 << 12) || f.bias > (1 << 12))
     throw std::invalid_argument("format facts out of range");
   return f;

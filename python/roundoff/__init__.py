@@ -50,7 +50,7 @@ __all__ = [
     "E5M2", "encode", "float16", "float32", "float4_e2m1fn", "float64", "float6_e2m3fn",
     "float6_e3m2fn", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz",
     "float8_e8m0fnu", "fma", "Format", "format", "FORMATS", "FP16", "FP32", "get_num_threads",
-    "manual_seed", "max", "min", "ml_dtype", "MODE_ALIASES", "MODES", "mul", "neg", "NONFINITE", "ops",
-    "quantize", "rounding_mode", "orders", "Accumulator", "FusedAdder", "dot", "matmul", "sum",
+    "manual_seed", "max", "min", "ml_dtype", "MODE_ALIASES", "MODES", "mul", "neg", "NONFINITE",
+    "ops", "quantize", "rounding_mode", "orders", "Accumulator", "FusedAdder", "dot", "matmul", "sum",
     "bounds", "captures", "hw", "set_num_threads", "sqrt", "sub", "TF32", "tfloat32",
 ]

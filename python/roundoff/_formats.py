@@ -16,9 +16,11 @@ FormatFacts = Tuple[int, int, int, int, bool, bool, bool]
 """A format as the C++ core takes it: exp_bits, man_bits, bias, the index of its
 :data:`NONFINITE` policy, subnormals, signed, has_zero."""
 
-NONFINITE = ("ieee", "nan_all_ones", "nan_neg_zero", "finite")
+NONFINITE = ("ieee", "nan_all_ones", "nan_neg_zero", "finite", "inf_nan_neg_zero")
 """Non-finite policies: IEEE Inf+NaN; no Inf and NaN at the all-ones magnitude code (``fn``);
-no Inf, no -0 and NaN at the negative-zero code (``fnuz``); neither Inf nor NaN (FP6/FP4)."""
+no Inf, no -0 and NaN at the negative-zero code (``fnuz``); neither Inf nor NaN (FP6/FP4);
++-Inf at the largest magnitude codes, no -0 and NaN at the negative-zero code (IEEE P3109's
+binary formats, as gfloat defines them: for 8 bits NaN 0x80, Inf 0x7F and 0xFF)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +31,8 @@ class Format:
         exp_bits: width of the exponent field (1..11).
         man_bits: width of the stored mantissa (trailing significand), 0..52.
         bias: exponent bias; default the IEEE bias ``2**(exp_bits-1) - 1``.
-        nonfinite: one of ``"ieee"``, ``"nan_all_ones"``, ``"nan_neg_zero"``, ``"finite"``.
+        nonfinite: one of ``"ieee"``, ``"nan_all_ones"``, ``"nan_neg_zero"``, ``"finite"``,
+            ``"inf_nan_neg_zero"`` (:data:`NONFINITE`).
         subnormals: whether exponent field 0 holds subnormals (else values below the smallest
             normal round to 0 or to the smallest normal).
         signed: whether a sign bit is present.
@@ -83,16 +86,17 @@ class Format:
             raise ValueError("man_bits: an 'ieee' format needs man_bits >= 1 to encode NaN")
         if self.nonfinite == "ieee" and self.exp_bits < 2:
             raise ValueError("exp_bits: an 'ieee' format needs exp_bits >= 2")
-        if self.nonfinite == "nan_neg_zero" and not self.signed:
-            raise ValueError("signed: 'nan_neg_zero' puts NaN at the negative-zero code")
+        if self.nonfinite in ("nan_neg_zero", "inf_nan_neg_zero") and not self.signed:
+            raise ValueError(f"signed: {self.nonfinite!r} puts NaN at the negative-zero code")
         if not self.signed and self.nonfinite not in ("ieee", "nan_all_ones"):
             raise ValueError("signed: an unsigned format needs a NaN code for negative inputs")
         if not self.has_zero and self.subnormals:
             raise ValueError("subnormals: a format without zero cannot have subnormals")
         if self.bits > 64:
             raise ValueError("exp_bits: the format is wider than 64 bits")
-        if self.nonfinite == "nan_all_ones" and self.exp_bits + self.man_bits < 2:
-            raise ValueError("exp_bits: 'nan_all_ones' leaves no finite nonzero value")
+        if (self.nonfinite in ("nan_all_ones", "inf_nan_neg_zero")
+                and self.exp_bits + self.man_bits < 2):
+            raise ValueError(f"exp_bits: {self.nonfinite!r} leaves no finite nonzero value")
         # Every value must be a float64, so that max, min and decode to float64 are exact.
         info = _core.format_info(self._facts())
         if info["emax"] > 1023 or self.emin - self.man_bits < -1074:
@@ -173,7 +177,7 @@ class Format:
 
     @property
     def has_inf(self) -> bool:
-        return self.nonfinite == "ieee"
+        return self.nonfinite in ("ieee", "inf_nan_neg_zero")
 
     @property
     def has_nan(self) -> bool:
@@ -355,7 +359,9 @@ def derive_format(name: str, dtype: Any) -> Format:
         raise ValueError(f"{name}: smallest normal {smallest_normal!r} is not a power of two")
     bias = (1 if has_zero else 0) - (exponent - 1)
     subnormals = has_zero and float(info.smallest_subnormal) < smallest_normal
-    if inf.any():
+    if inf.any() and signed and int(nan.sum()) == 1 and nan[1 << (bits - 1)]:
+        nonfinite = "inf_nan_neg_zero"  # Inf at the top magnitude, NaN at the -0 code
+    elif inf.any():
         nonfinite = "ieee"
     elif not nan.any():
         nonfinite = "finite"

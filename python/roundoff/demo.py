@@ -70,8 +70,8 @@ def _gemm() -> None:
     terms = fast_adder.terms
     if fused_multiple(fast, K) >= 1:  # a bound over |A||B| needs its reason said
         print(f"  * Over 1, so it says nothing: in the worst case each of the K/{terms} = "
-              f"{K // terms} steps loses {fused_multiple(fast, terms):.1e}\n    of its terms (truncated to "
-              f"{fast_adder.frac_bits} fraction bits); at K = 128 it is "
+              f"{K // terms} steps loses {fused_multiple(fast, terms):.1e}\n    of its terms "
+              f"(truncated to {fast_adder.frac_bits} fraction bits); at K = 128 it is "
               f"{fused_multiple(fast, 128):.1e}, at K = 1024 {fused_multiple(fast, 1024):.1e}.")
     print("  Fast accumulation keeps the K-chain in the tensor core's 14-bit accumulator; the\n"
           "  default adds it into float32 every 128 products (both captured on an H100).")

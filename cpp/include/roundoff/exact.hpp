@@ -55,7 +55,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE Exact<L> unpack(typename L::U c, const FormatInfo& F
   e.neg = (c & L::u(F.sign_bit)) != L::u(0);
   e.sticky = L::mask(false);
   e.is_nan = (L::to_s(mag) > L::s(F.max_non_nan)) |
-             ((c == L::u(F.sign_bit)) & L::mask(F.f.nonfinite == NonFinite::nan_neg_zero));
+             ((c == L::u(F.sign_bit)) & L::mask(nan_at_neg_zero(F.f.nonfinite)));
   e.is_inf = (mag == L::u(F.inf_code)) & L::mask(F.has_inf);
   const M sub_field = (field == L::u(0)) & L::mask(F.f.has_zero);
   e.is_zero = ((mag == L::u(0)) & L::mask(F.f.has_zero)) |

@@ -25,7 +25,15 @@ enum class NonFinite : int {
   nan_all_ones = 1,  // no Inf; the all-ones magnitude code is NaN (E4M3FN, E8M0FNU)
   nan_neg_zero = 2,  // no Inf, no -0; the negative-zero code is the only NaN (FNUZ)
   finite = 3,        // no Inf, no NaN (FP6, FP4)
+  // +-Inf at the largest magnitude codes, no -0; the negative-zero code is the only NaN
+  // (IEEE P3109's binary formats, gfloat's P3109 policy)
+  inf_nan_neg_zero = 4,
 };
+
+// Whether the negative-zero code is the NaN (and -0 no value).
+ROUNDOFF_HD constexpr bool nan_at_neg_zero(NonFinite n) {
+  return n == NonFinite::nan_neg_zero || n == NonFinite::inf_nan_neg_zero;
+}
 
 // The primitive facts. Everything else is derived in FormatInfo.
 struct Format {
@@ -88,12 +96,19 @@ ROUNDOFF_HD constexpr FormatInfo make_info(const Format& f) {
     case NonFinite::finite:
       I.max_code = I.mag_mask;
       break;
+    case NonFinite::inf_nan_neg_zero:
+      I.max_code = I.mag_mask - 1;
+      I.inf_code = I.mag_mask;
+      I.nan_code = I.sign_bit;
+      I.has_inf = true;
+      I.has_nan = true;
+      break;
   }
   I.max_non_nan = f.nonfinite == NonFinite::ieee           ? I.inf_code
                   : f.nonfinite == NonFinite::nan_all_ones ? I.max_code
                                                            : I.mag_mask;
   I.emax = static_cast<int>(I.max_code >> f.man_bits) - f.bias;
-  I.signed_zero = f.is_signed && f.has_zero && f.nonfinite != NonFinite::nan_neg_zero;
+  I.signed_zero = f.is_signed && f.has_zero && !nan_at_neg_zero(f.nonfinite);
   return I;
 }
 
