@@ -1190,14 +1190,15 @@ def _robustness(data, entries):
         if mode in ("stochastic", "sr"):
             R = data.draw(sr_bits_strategy(out_spec.man_bits), label="sr_bits")
             kw["sr_bits"] = R
-            over_limit = (entry.split(".")[-1] in ("add", "sub", "mul", "div", "fma", "sqrt")
-                          and entry != "convert" and out_spec.man_bits + R > 60)
+            limited = (entry.split(".")[-1] in ("add", "sub", "mul", "div", "fma", "sqrt")
+                       and entry != "convert")  # arithmetic keeps 60 exact bits
+            over_limit = limited and out_spec.man_bits + R > 60
             how = data.draw(st.sampled_from(["seed", "rbits", "rbits", "alias"]), label="rbits")
             x0 = objs[0]
             if (how == "alias" and isinstance(x0, np.ndarray) and x0.dtype.itemsize == 4
                     and x0.dtype.kind in "uif" and x0.shape == tuple(out_shape)):
                 kw["sr_bits"] = R = 32  # every uint32 is valid random bits
-                over_limit = over_limit and out_spec.man_bits + 32 > 60
+                over_limit = limited and out_spec.man_bits + 32 > 60  # R changed: recheck
                 rb_obj = x0.view(np.uint32)
                 kw["rbits"], rb_ref = rb_obj, np.array(rb_obj)
             elif how != "seed":
