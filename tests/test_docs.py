@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import roundoff
-from roundoff import _arith, _casts, _formats, accumulate, bounds, hw, ops, orders
+from roundoff import _arith, _casts, _formats, _special, accumulate, bounds, hw, ops, orders
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -27,8 +27,8 @@ def test_readme_examples():
     assert result.attempted > 5 and result.failed == 0
 
 
-@pytest.mark.parametrize("module", [_arith, _casts, _formats, ops, accumulate, orders, hw,
-                                    bounds])
+@pytest.mark.parametrize("module", [_arith, _casts, _formats, _special, ops, accumulate, orders,
+                                    hw, bounds])
 def test_docstring_examples(module):
     result = doctest.testmod(module, globs={"np": np, **vars(roundoff)})
     assert result.failed == 0

@@ -23,12 +23,12 @@ _EXACT_BITS = 60
 
 def _elementwise(op: str, operands: Tuple[ArrayLike, ...], fmt: FormatLike, rounding: str,
                  saturate: bool, seed: SeedLike, sr_bits: int, rbits: Optional[ArrayLike],
-                 flush_subnormals: bool, dtype: DTypeLike, codes: bool, on_codes: bool = False
-                 ) -> Any:
+                 flush_subnormals: bool, dtype: DTypeLike, codes: bool, on_codes: bool = False,
+                 names: Tuple[str, ...] = ("a", "b", "c", "d")) -> Any:
     dst = format(fmt)
     mode = rounding_mode(rounding)
     _check_policy(saturate, seed, sr_bits, flush_subnormals)
-    names = "abcd"[:len(operands)]
+    names = names[:len(operands)]
     if on_codes:  # operands are codes of dst
         read = (_codes(x, dst, name) for x, name in zip(operands, names))
         src = [(c, dst, scalar) for c, scalar in read]
@@ -122,9 +122,13 @@ def mul(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "n
 
 @tensor_io
 def div(a: ArrayLike, b: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
-        saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
+        impl: str = "cr", saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
         rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
         dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
+    if impl != "cr":
+        from ._special import hardware_div
+        return hardware_div(a, b, impl, fmt, rounding, saturate, seed, sr_bits, rbits,
+                            flush_subnormals, dtype, codes)
     return _elementwise("div", (a, b), fmt, rounding, saturate, seed, sr_bits, rbits,
                         flush_subnormals, dtype, codes)
 
@@ -154,15 +158,19 @@ def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike, fmt: FormatLike,
 
 @tensor_io
 def sqrt(a: ArrayLike, fmt: FormatLike, rounding: RoundingMode = "nearest_even", *,
-         saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
+         impl: str = "cr", saturate: bool = False, seed: SeedLike = None, sr_bits: int = 32,
          rbits: Optional[ArrayLike] = None, flush_subnormals: bool = False,
          dtype: DTypeLike = np.float64, codes: bool = False) -> Any:
     """``sqrt(a)`` rounded once into ``fmt``: sqrt(-0) = -0; negative numbers and -Inf give
-    NaN. Keywords as in :func:`add`.
+    NaN. Keywords as in :func:`add`; ``impl`` is ``"cr"`` only (the GPU's ``sqrt.rn`` is
+    correctly rounded; ``sqrt.approx`` is not modelled).
 
     >>> float(sqrt(2.0, "bf16")), float(sqrt(2.0, "bf16", "up")), float(sqrt(-0.0, "e4m3"))
     (1.4140625, 1.421875, -0.0)
     """
+    if impl != "cr":
+        from ._special import _impl
+        _impl("sqrt", impl)  # raises, naming the choices
     return _elementwise("sqrt", (a,), fmt, rounding, saturate, seed, sr_bits, rbits,
                         flush_subnormals, dtype, codes)
 
@@ -176,7 +184,10 @@ sub.__doc__ = _DOC.format(
     example=""">>> float(sub(1.0, 1.0, "e4m3")), float(sub(1.0, 1.0, "e4m3", "down"))
     (0.0, -0.0)""")
 div.__doc__ = _DOC.format(
-    summary="``a / b`` rounded once into ``fmt``; x / 0 is a signed Inf (then per the format).",
+    summary="``a / b`` rounded once into ``fmt``; x / 0 is a signed Inf (then per the format).\n\n"
+            "    ``impl``: ``\"cr\"`` (default), or the GPU's ``\"sm90:div.full.f32\"`` (``a * "
+            "MUFU.RCP(b)``,\n    up to 2 ulp off) or ``\"sm90:div.rn.f32\"`` (IEEE): float32 operands, "
+            "the float32\n    result rounded into ``fmt`` (see :func:`roundoff.exp`).",
     what="quotient",
     example=""">>> float(div(1.0, 3.0, "bf16")), float(div(1.0, 3.0, "bf16", "up"))
     (0.333984375, 0.333984375)""")
@@ -191,7 +202,8 @@ def _exact_values(x: ArrayLike, name: str) -> Tuple[np.ndarray, bool]:
     x was a scalar."""
     codes, fmt, scalar = _source(x, name)
     if fmt in (float16, float32, float64):  # NumPy widens these exactly (facts, not names)
-        return np.asarray(codes.view(ml_dtype(fmt)), dtype=np.float64), scalar
+        with np.errstate(invalid="ignore"):  # NaN codes (ml_dtypes warns on them)
+            return np.asarray(codes.view(ml_dtype(fmt)), dtype=np.float64), scalar
     return np.asarray(decode(codes, fmt, np.float64)), scalar
 
 

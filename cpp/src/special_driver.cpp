@@ -1,0 +1,191 @@
+#include "special_driver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "roundoff/arith.hpp"
+#include "roundoff/exact.hpp"
+#include "roundoff/known_formats.hpp"
+#include "roundoff/rng.hpp"
+#include "roundoff/special_cr.hpp"
+#include "strided.hpp"
+
+namespace roundoff {
+namespace {
+
+using L = Lanes<uint64_t, 1>;
+
+Approx evaluate(SpecialFn fn, double x) {
+  switch (fn) {
+    case SpecialFn::exp: return cr_exp(x);
+    case SpecialFn::exp2: return cr_exp2(x);
+    case SpecialFn::log: return cr_log(x);
+    case SpecialFn::log2: return cr_log2(x);
+    case SpecialFn::tanh: return cr_tanh(x);
+    case SpecialFn::erf: return cr_erf(x);
+    case SpecialFn::sigmoid: return cr_sigmoid(x);
+    case SpecialFn::rsqrt: return cr_rsqrt(x);
+  }
+  throw std::invalid_argument("unknown special function");
+}
+
+Exact<L> exact_of(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return unpack<L>(bits, kFloat64, false, true);
+}
+
+// Whether f(x) and hi + lo round alike in every mode: both lie in the open cell of one grid of
+// spacing g that holds every rounding boundary of T (midpoints and values for the
+// deterministic modes, and the 2^-R steps stochastic rounding compares for R random bits). err
+// bounds |f - (hi + lo)| strictly: each is at least twice its derived bound, and the saturated
+// results (hi = +-1) have f strictly inside. err = inf: f lies beyond every format's range on
+// the side of hi * 2^scale (special_cr.hpp's clamping), so both round alike. A grid coarser
+// than 4|hi + lo| leaves only 0 nearby, so its spacing is capped there.
+bool resolved(Approx a, int ey, const FormatInfo& T, int R) {
+  if (std::isinf(a.err)) return true;
+  // Keep g and the position inside double's normal range (exact power-of-two rescaling).
+  if (ey < -500 || ey > 500) {
+    const int shift = ey < 0 ? 600 : -600;
+    a.hi = std::ldexp(a.hi, shift);
+    a.lo = std::ldexp(a.lo, shift);
+    a.err = std::ldexp(a.err, shift);
+    a.scale -= shift;
+    ey += shift;
+  }
+  const int q = std::min(std::max(ey + a.scale, T.emin) - T.f.man_bits - 1 - R - a.scale, ey + 2);
+  const double g = std::ldexp(1.0, q);
+  const double offset = std::fma(-std::nearbyint(a.hi / g), g, a.hi);  // exact
+  // offset + lo = s + e exactly (TwoSum); d = s minus the nearest boundary, exactly.
+  const double s = offset + a.lo;
+  const double t = s - offset;
+  const double e = (offset - (s - t)) + (a.lo - t);
+  const double d = std::fma(-std::nearbyint(s / g), g, s);
+  if (e == 0) return std::fabs(d) >= a.err;
+  return std::fabs(d) >= (a.err + std::fabs(e)) * (1 + 0x1p-52);
+}
+
+template <Rounding M>
+bool cr_code(SpecialFn fn, double x, const FormatInfo& T, const Policy& P, const Specials& S,
+             uint32_t r, uint64_t& code) {
+  const Approx a = evaluate(fn, x);
+  // lo = 0: hi alone (a sum would turn -0 into +0).
+  Exact<L> e = a.lo == 0 ? exact_of(a.hi)
+                         : exact_add<L, M == Rounding::stochastic>(exact_of(a.hi), exact_of(a.lo),
+                                                                   M == Rounding::down);
+  const bool finite = !(e.is_nan | e.is_inf | e.is_zero);
+  const int R = M == Rounding::stochastic ? P.sr_bits : 0;
+  if (a.err != 0 && !(finite && resolved(a, int(e.msb), T, R))) return false;
+  if (finite) e.msb += a.scale;
+  code = round_to_code<M, L>(e, T, P, S, r);
+  return true;
+}
+
+template <class Dst>
+void store(void* out, size_t i, uint64_t code) {
+  static_cast<Dst*>(out)[i] = Dst(code);
+}
+
+using Store = void (*)(void*, size_t, uint64_t);
+
+Store store_for(int itemsize) {
+  switch (itemsize) {
+    case 1: return &store<uint8_t>;
+    case 2: return &store<uint16_t>;
+    case 4: return &store<uint32_t>;
+    case 8: return &store<uint64_t>;
+  }
+  throw std::invalid_argument("result itemsize must be 1, 2, 4 or 8");
+}
+
+// Tiles of kTile elements across threads, each with its random bits (stochastic rounding).
+template <Rounding M, class Body>
+void for_tiles(size_t n, const SpecialRequest& req, int threads, Stop& stop, Body body) {
+  const int64_t tiles = int64_t((n + kTile - 1) / kTile);
+  const int nthreads = threads_for(tiles, 1, threads);
+  std::vector<uint32_t> bits(M == Rounding::stochastic ? kTile * size_t(nthreads) : 0);
+  parallel_for(tiles, nthreads, stop, [&](int64_t t, int thread) {
+    const IeeeFloatMode ieee;
+    const size_t first = size_t(t) * kTile, count = std::min(kTile, n - first);
+    uint32_t* r = nullptr;
+    if (M == Rounding::stochastic) {
+      r = bits.data() + kTile * size_t(thread);
+      if (req.rbits) std::memcpy(r, req.rbits + first, count * sizeof(uint32_t));
+      else philox_bits(req.seed, first, count, r, 32 - req.policy.sr_bits);
+    }
+    body(first, count, r);
+  });
+}
+
+}  // namespace
+
+size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int out_itemsize,
+                        uint8_t* unresolved, const SpecialRequest& req, int threads, Stop& stop) {
+  const Store put = store_for(out_itemsize);
+  size_t missed = 0;
+  dispatch_mode(req.mode, [&](auto m) {
+    constexpr Rounding M = decltype(m)::value;
+    const Specials S = specials<M>(req.to, req.policy);
+    for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
+      for (size_t i = first; i < first + count; ++i) {
+        uint64_t code = 0;
+        const bool ok = cr_code<M>(fn, x[i], req.to, req.policy, S, r ? r[i - first] : 0, code);
+        unresolved[i] = !ok;
+        put(out, i, code);
+      }
+    });
+    return 0;
+  });
+  for (size_t i = 0; i < n; ++i) missed += unresolved[i];
+  return missed;
+}
+
+void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n, void* out,
+                      int out_itemsize, const mufu::Tables& tables, const SpecialRequest& req,
+                      int threads, Stop& stop) {
+  const Store put = store_for(out_itemsize);
+  const bool normalize = needs_normalized(kFloat32, req.to);
+  dispatch_mode(req.mode, [&](auto m) {
+    constexpr Rounding M = decltype(m)::value;
+    const Specials S = specials<M>(req.to, req.policy);
+    for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
+      for (size_t i = first; i < first + count; ++i) {
+        const uint32_t y = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
+        const Exact<L> e = unpack<L>(y, kFloat32, false, normalize);
+        put(out, i, round_to_code<M, L>(e, req.to, req.policy, S, r ? r[i - first] : 0));
+      }
+    });
+    return 0;
+  });
+}
+
+void round_exact_array(const uint64_t* sig, const int64_t* msb, const uint8_t* sticky,
+                       const uint8_t* neg, const int64_t* index, size_t n, void* out,
+                       int out_itemsize, const SpecialRequest& req) {
+  const Store put = store_for(out_itemsize);
+  dispatch_mode(req.mode, [&](auto m) {
+    constexpr Rounding M = decltype(m)::value;
+    const Specials S = specials<M>(req.to, req.policy);
+    const IeeeFloatMode ieee;
+    for (size_t j = 0; j < n; ++j) {
+      Exact<L> e;
+      e.sig = sig[j];
+      e.msb = msb[j];
+      e.neg = neg[j] != 0;
+      e.sticky = sticky[j] != 0;
+      e.is_nan = e.is_inf = e.is_zero = false;
+      uint32_t r = 0;
+      if (M == Rounding::stochastic) {
+        if (req.rbits) r = req.rbits[j];
+        else philox_bits(req.seed, uint64_t(index[j]), 1, &r, 32 - req.policy.sr_bits);
+      }
+      put(out, size_t(index[j]), round_to_code<M, L>(e, req.to, req.policy, S, r));
+    }
+    return 0;
+  });
+}
+
+}  // namespace roundoff

@@ -1,0 +1,48 @@
+// CPU driver for the special functions: the correctly rounded ones (special_cr.hpp's proven
+// double evaluations, then the one rounding routine) and the GPU's (mufu.hpp, then the float32
+// result rounded into the format). Inputs and outputs are flat contiguous arrays.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "parallel.hpp"
+#include "roundoff/format.hpp"
+#include "roundoff/mufu.hpp"
+#include "roundoff/round.hpp"
+
+namespace roundoff {
+
+// The correctly rounded functions, in the order of Python's _special.CR_FUNCTIONS.
+enum class SpecialFn : int { exp = 0, exp2 = 1, log = 2, log2 = 3, tanh = 4, erf = 5,
+                             sigmoid = 6, rsqrt = 7 };
+
+struct SpecialRequest {
+  FormatInfo to;
+  Rounding mode;
+  Policy policy;
+  uint64_t seed;
+  // The caller's random bits (one per result element; for round_exact_array one per value),
+  // or null: Philox(seed) of the element's index.
+  const uint32_t* rbits;
+};
+
+// out[i] = round(f(x[i])) for x float64 values (every format's values are). Where the double
+// evaluation's proven error bound straddles a rounding boundary, unresolved[i] = 1 and out[i]
+// is left 0: the caller rounds those values with round_exact_array. Returns their number.
+size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int out_itemsize,
+                        uint8_t* unresolved, const SpecialRequest& req, int threads, Stop& stop);
+
+// out[i] = round(fn(a[i], b[i])), the GPU's float32 result (a, b: float32 codes; b only for the
+// two-operand functions) rounded into the format.
+void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n, void* out,
+                      int out_itemsize, const mufu::Tables& tables, const SpecialRequest& req,
+                      int threads, Stop& stop);
+
+// out[index[j]] = round((-1)^neg[j] * sig[j] * 2^(msb[j] - 61), plus a sticky nonzero amount
+// below sig's last bit where sticky[j]) with the random bits of element index[j]: exact values
+// computed elsewhere (MPFR) rounded by the same routine. sig[j] in [2^61, 2^62).
+void round_exact_array(const uint64_t* sig, const int64_t* msb, const uint8_t* sticky,
+                       const uint8_t* neg, const int64_t* index, size_t n, void* out,
+                       int out_itemsize, const SpecialRequest& req);
+
+}  // namespace roundoff
