@@ -10,8 +10,12 @@ Times, per thread count, on n float32 inputs (standard normal x 4, a softmax-lik
 * NumPy's float32 ``np.exp`` (not correctly rounded; the anchor) and torch's CPU
   ``torch.exp`` where torch is installed.
 
+Then a softmax of a 4096 x 4096 BF16 matrix (standard normal x 3): ``roundoff.blocks.softmax``
+with the ``pytorch_sm90`` preset and with the default (correctly rounded) recipe, against NumPy's
+float32 softmax of the same values (``e = exp(x - max); e / sum(e)``), all threads.
+
 Targets (issue 11): CR exp of float32 into BF16 at 0.5 G results/s per thread, the MUFU models at
-1 G results/s per thread. Every row is repeated; the table gives each row's best and the range
+1 G results/s per thread, the softmax preset within 10x NumPy's time. Every row is repeated; the table gives each row's best and the range
 of its repeats' medians (``--rounds``). With ``--out FILE`` the table replaces its section of
 FILE (bench/RESULTS.md).
 
@@ -27,7 +31,7 @@ import datetime as _dt
 import os
 import platform
 import sys
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import numpy as np
 
@@ -89,6 +93,47 @@ def run(n: int, repeat: int, rounds: int, seed: int) -> List[dict]:
     return results
 
 
+def run_softmax(repeat: int, rounds: int, seed: int) -> List[dict]:
+    import ml_dtypes
+    from roundoff import blocks
+    x = (np.random.default_rng(seed).standard_normal((4096, 4096)) * 3).astype(ml_dtypes.bfloat16)
+    xf = x.astype(np.float32)
+
+    def numpy_softmax() -> np.ndarray:
+        e = np.exp(xf - xf.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    out = []
+    ro.set_num_threads(0)
+    for label, fn in (("numpy float32 softmax", numpy_softmax),
+                      ("roundoff blocks.softmax pytorch_sm90", lambda: blocks.softmax(
+                          x, "pytorch_sm90")),
+                      ("roundoff blocks.softmax default (cr)", lambda: blocks.softmax(x))):
+        times, loads = [], []
+        for _ in range(rounds):
+            times.append(best_of(fn, repeat))
+            loads.append(LAST_OTHER_LOAD[0])
+        out.append(dict(method=label, best=min(times), worst=max(times),
+                        load=max((v for v in loads if v is not None), default=None)))
+    return out
+
+
+def softmax_table(rows: List[dict]) -> str:
+    base = rows[0]["best"]
+    out = ["| softmax of 4096 x 4096 BF16 (all threads) | seconds (best - worst round) | "
+           "time vs NumPy |", "|---|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r['method']} | {r['best']:.3f} - {r['worst']:.3f} | "
+                   f"{r['best'] / base:.2f}x - {r['worst'] / base:.2f}x |")
+    loaded = [f"{r['method']} ({r['load']:.2f})" for r in rows
+              if r["load"] is not None and r["load"] > OTHER_LOAD_LIMIT]
+    if loaded:
+        out.append("")
+        out.append(f"Other processes used more than {OTHER_LOAD_LIMIT:g} CPUs while timing: "
+                   + "; ".join(loaded) + ".")
+    return "\n".join(out)
+
+
 def table(rows: List[dict]) -> str:
     def anchor(threads: int) -> Optional[dict]:
         return next((r for r in rows if r["method"].startswith("numpy")
@@ -121,7 +166,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = p.parse_args(argv)
     started = _dt.datetime.now(_dt.timezone.utc)
     rows = run(args.n, args.repeat, args.rounds, args.seed)
-    text = table(rows)
+    text = table(rows) + "\n\n" + softmax_table(run_softmax(args.repeat, args.rounds, args.seed))
     print(text)
     if args.out:
         cmd = " ".join([os.path.relpath(sys.executable), "bench/bench_special.py"]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import roundoff
-from roundoff import _arith, _casts, _formats, _special, accumulate, bounds, hw, ops, orders
+from roundoff import (_arith, _casts, _formats, _special, accumulate, blocks, bounds, hw, ops,
+                      orders)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -28,7 +29,7 @@ def test_readme_examples():
 
 
 @pytest.mark.parametrize("module", [_arith, _casts, _formats, _special, ops, accumulate, orders,
-                                    hw, bounds])
+                                    hw, bounds, blocks])
 def test_docstring_examples(module):
     result = doctest.testmod(module, globs={"np": np, **vars(roundoff)})
     assert result.failed == 0

@@ -148,11 +148,30 @@ void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t 
                       int threads, Stop& stop) {
   const Store put = store_for(out_itemsize);
   const bool normalize = needs_normalized(kFloat32, req.to);
+  mufu::Tables ahead = tables;
+  ahead.prefetch = true;
+  // The table entries kAhead elements on are fetched while this one computes.
+  constexpr size_t kAhead = 32;
+  if (same_facts(req.to.f, kFloat32.f) && !req.policy.saturate && !req.policy.flush_outputs) {
+    // float32 results: the value is already in the format, so every mode returns it (NaN as
+    // float32's canonical NaN, as the rounding routine gives it).
+    uint32_t* out32 = static_cast<uint32_t*>(out);
+    for_tiles<Rounding::nearest_even>(n, req, threads, stop,
+                                      [&](size_t first, size_t count, const uint32_t*) {
+      for (size_t i = first; i < first + count; ++i) {
+        if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
+        const uint32_t y = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
+        out32[i] = (y & ~mufu::kSign) > mufu::kInf ? uint32_t(kFloat32.nan_code) : y;
+      }
+    });
+    return;
+  }
   dispatch_mode(req.mode, [&](auto m) {
     constexpr Rounding M = decltype(m)::value;
     const Specials S = specials<M>(req.to, req.policy);
     for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
       for (size_t i = first; i < first + count; ++i) {
+        if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
         const uint32_t y = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
         const Exact<L> e = unpack<L>(y, kFloat32, false, normalize);
         put(out, i, round_to_code<M, L>(e, req.to, req.policy, S, r ? r[i - first] : 0));

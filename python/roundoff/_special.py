@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core, _tables
-from ._casts import _check_policy, _rbits, _result, decode
-from ._formats import DTYPE_FORMATS, Format, FormatLike, format
+from ._casts import _check_policy, _rbits, _result, _source, decode
+from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, format
 from ._interop import tensor_io
 from ._rounding import MODES, RoundingMode, rounding_mode
 from ._seeds import SeedLike, resolve_key
@@ -248,8 +248,12 @@ def _hardware(function: str, model: HardwareImpl, operands: Tuple[ArrayLike, ...
     values: List[np.ndarray] = []
     scalar = True
     for x, name in zip(operands, names):
-        v, s = _values(x, name)
+        raw, raw_fmt, s = _source(x, name)
         scalar = scalar and s
+        if raw_fmt == float32:  # already the GPU's operands (facts, not names)
+            values.append(raw.view(np.float32))
+            continue
+        v, _ = _values(x, name)
         with np.errstate(over="ignore", invalid="ignore"):
             v32 = v.astype(np.float32)
         bad = ~((v32 == v) | np.isnan(v))

@@ -31,7 +31,24 @@ struct Tables {
   const uint32_t* ex2_neg;
   const uint32_t* rcp;
   const uint32_t* rsqrt;
+  // Prefetch mode (CPU drivers): each table read only prefetches its entry and returns 1, so
+  // running a function ahead of time brings its entries into cache (random table indices miss
+  // every cache level otherwise). The results of that run are meaningless.
+  bool prefetch = false;
 };
+
+// The table entry t[i], or in prefetch mode a prefetch of it and 1.0f's bits.
+ROUNDOFF_HD ROUNDOFF_INLINE uint32_t entry(const Tables& t, const uint32_t* table, uint32_t i) {
+#if !defined(__CUDA_ARCH__)
+  if (t.prefetch) {
+    __builtin_prefetch(table + i);
+    return 0x3F800000u;
+  }
+#else
+  (void)t;
+#endif
+  return table[i];
+}
 
 constexpr uint32_t kNaN = 0x7FFFFFFFu;  // what the GPU returns for every NaN result
 constexpr uint32_t kInf = 0x7F800000u;
@@ -64,8 +81,8 @@ ROUNDOFF_HD ROUNDOFF_INLINE float ex2(float x, const Tables& t) {
   // |x| * 2^23 < 2^30 is exact; the conversion truncates. Subnormal x (FTZ) gives q = 0.
   const uint32_t q = mag < 0x00800000u ? 0u : uint32_t(float_of(mag) * 8388608.0f);
   const uint32_t n = q >> 23, f = q & 0x7FFFFFu;
-  if (!neg) return float_of(t.ex2_pos[f] + (n << 23));  // T+ in [1, 2): exponent field + n
-  const uint32_t y = t.ex2_neg[f];                       // T- in (1/2, 1]
+  if (!neg) return float_of(entry(t, t.ex2_pos, f) + (n << 23));  // T+ in [1, 2): field + n
+  const uint32_t y = entry(t, t.ex2_neg, f);                      // T- in (1/2, 1]
   const int field = int(y >> 23) - int(n);
   return field <= 0 ? 0.0f : float_of(y - (n << 23));  // below the normal range: FTZ
 }
@@ -77,7 +94,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE float rcp(float x, const Tables& t) {
   if (mag > kInf) return float_of(kNaN);
   if (mag == kInf) return float_of(sign);                        // 1/+-Inf = +-0
   if (mag < 0x00800000u) return float_of(sign | kInf);          // +-0 and subnormals (FTZ)
-  const uint32_t y = t.rcp[mag & 0x7FFFFFu];                     // (1/2, 1]: field 126 or 127
+  const uint32_t y = entry(t, t.rcp, mag & 0x7FFFFFu);           // (1/2, 1]: field 126 or 127
   const int field = int(y >> 23) + 127 - int(mag >> 23);
   return field <= 0 ? float_of(sign) : float_of(sign | (y + ((127u - (mag >> 23)) << 23)));
 }
@@ -93,7 +110,7 @@ ROUNDOFF_HD ROUNDOFF_INLINE float rsq(float x, const Tables& t) {
   const int e = int(mag >> 23) - 127;  // x = m * 2^e, m in [1, 2)
   const int k = e >= 0 ? e / 2 : -((1 - e) / 2);                // floor(e / 2)
   const uint32_t i = (uint32_t(e - 2 * k) << 23) | (mag & 0x7FFFFFu);  // m * 2^(e - 2k) in [1, 4)
-  return float_of(t.rsqrt[i] - uint32_t(k * (1 << 23)));        // * 2^-k, always normal
+  return float_of(entry(t, t.rsqrt, i) - uint32_t(k * (1 << 23)));  // * 2^-k, always normal
 }
 
 // ---- PTX wrappers and CUDA functions (sm_90 SASS, nvcc defaults: no fast math) ----
