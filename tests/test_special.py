@@ -360,3 +360,19 @@ def test_bad_impl_and_inputs():
     assert ro.impls("exp") == ("cr", "sm90:expf", "sm90:__expf")
     with pytest.raises(ValueError, match="function"):
         ro.impls("cosh")
+
+
+def test_package_sample_is_captured_data():
+    """The demo's 512 GPU results (in the package) are rows of the captured replay sample, and
+    the models reproduce them."""
+    s = replay_sample()
+    with np.load(os.path.join(os.path.dirname(ro.__file__), "data", "sm90",
+                              "mufu_sample.npz")) as z:
+        pkg = {k: z[k] for k in z.files}
+    where = {int(v): i for i, v in enumerate(s["x"])}
+    rows = np.array([where[int(v)] for v in pkg["x"]])
+    for name, impl, fn in (("ex2.approx.ftz.f32", "sm90:ex2.approx.ftz.f32", ro.exp2),
+                           ("expf", "sm90:expf", ro.exp), ("tanhf", "sm90:tanhf", ro.tanh)):
+        assert np.array_equal(pkg["out_" + name], s["out_" + name][rows])
+        assert np.array_equal(fn(pkg["x"].view(np.float32), "float32", impl=impl, codes=True),
+                              pkg["out_" + name])
