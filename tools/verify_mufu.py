@@ -56,15 +56,21 @@ def main() -> None:
     subprocess.run(["nvcc", "-arch=sm_90", "/tmp/hw.o", "/tmp/model.o", "-o", exe], check=True)
     t0 = time.time()
     run = subprocess.run([exe, blob], capture_output=True, text=True)
+    # The GPU's errors against float64 references (bounds.GPU_ERRORS records them).
+    subprocess.run(common + [os.path.join(src, "errors.cu"), "-o", "/tmp/mufu_errors"],
+                   check=True)
+    errors = subprocess.run(["/tmp/mufu_errors"], capture_output=True, text=True)
     env = capture.environment()
     lines = [f"# roundoff MUFU model verification, arch {args.arch}"]
     lines += [f"# {k}: {v}" for k, v in env.items()]
     lines += [f"# command: python tools/verify_mufu.py --out DIR ({time.time() - t0:.1f} s)", ""]
-    log = "\n".join(lines) + run.stdout + run.stderr
+    log = ("\n".join(lines) + run.stdout + run.stderr
+           + "\n# errors against float64 references (finite normal float32 results)\n"
+           + errors.stdout + errors.stderr)
     with open(os.path.join(args.out, "verify_log.txt"), "w") as fh:
         fh.write(log)
     print(log)
-    sys.exit(run.returncode)
+    sys.exit(run.returncode or errors.returncode)
 
 
 if __name__ == "__main__":
