@@ -5,15 +5,18 @@ Errors are measured exactly: the computed sum and the exact sum as Fractions.
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
+from math import erf as _erf
 
+import ml_dtypes
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import roundoff as ro
-from roundoff import bounds, orders
+from roundoff import blocks, bounds, orders
 
 ORDERS = [orders.sequential(), orders.pairwise(), orders.blocked(8), orders.split_k(4),
           orders.numpy_pairwise(), orders.random_tree(3)]
@@ -155,3 +158,115 @@ def test_double_rounding_emulation_within_the_s7_bound(K, seed):
                                                           * b.astype(np.float64))))
     if np.isfinite(bound):
         assert abs(Fraction(float(acc)) - exact) <= Fraction(bound)
+
+
+# ---- building blocks: measured error within the bound for every recipe ----
+
+RECIPES = {
+    "default": None,
+    "pytorch_sm90": "pytorch_sm90",
+    "bf16 sum": blocks.Softmax(compute="bf16"),
+    "rcp.approx, __expf, tree": blocks.Softmax(exp="sm90:__expf", normalize="reciprocal",
+                                               divide="sm90:rcp.approx.ftz.f32",
+                                               sum=blocks.Reduction(64)),
+    "fp16 compute, butterfly": blocks.Softmax(compute="fp16", sum=blocks.Reduction(
+        "warp_pow2", warp="butterfly")),
+}
+NORM_RECIPES = {
+    "default": None,
+    "tree, gpu rsqrt": blocks.Norm(moments=blocks.Reduction(128, "vec4", block="halving"),
+                                   rsqrt="sm90:rsqrt.approx.f32"),
+    "bf16": blocks.Norm(compute="bf16"),
+    "unfused": blocks.Norm(fused=False, moments=blocks.Reduction(512)),
+}
+# The float64 references err by far less than this (relative), which the checks allow.
+REFERENCE_SLACK = 2.0 ** -40
+
+
+def _rows(draw, scale_max=8.0):
+    dtype = draw(st.sampled_from([ml_dtypes.bfloat16, np.float16]))
+    rows = draw(st.integers(1, 3))
+    n = draw(st.sampled_from([1, 2, 7, 32, 33, 100, 256, 513]))
+    scale = draw(st.floats(0.01, scale_max))
+    seed = draw(st.integers(0, 2**32 - 1))
+    x = (np.random.default_rng(seed).standard_normal((rows, n)) * scale).astype(dtype)
+    return x, x.astype(np.float64)
+
+
+def _check(got, want, bound, what):
+    err = np.abs(np.asarray(got, dtype=np.float64) - want)
+    ok = err <= bound + REFERENCE_SLACK * np.abs(want)
+    assert np.all(ok), f"{what}: worst error / bound {np.max(err / bound):.3g}"
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(data=st.data(), name=st.sampled_from(sorted(RECIPES)),
+       out=st.sampled_from([None, "float32"]))
+def test_softmax_error_within_bound(data, name, out):
+    x, xf = _rows(data.draw)
+    recipe = RECIPES[name]
+    e = np.exp(xf - xf.max(axis=1, keepdims=True))
+    g = e / e.sum(axis=1, keepdims=True)
+    _check(blocks.softmax(x, recipe, fmt=out), g, bounds.softmax_bound(x, recipe, fmt=out),
+           f"softmax {name}")
+    _check(blocks.log_softmax(x, recipe, fmt=out), np.log(g),
+           bounds.log_softmax_bound(x, recipe, fmt=out), f"log_softmax {name}")
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(data=st.data(), name=st.sampled_from(sorted(NORM_RECIPES)),
+       out=st.sampled_from([None, "float32"]), affine=st.booleans())
+def test_norm_error_within_bound(data, name, out, affine):
+    x, xf = _rows(data.draw, 50.0)
+    n = x.shape[1]
+    if "vec4" in repr(NORM_RECIPES[name]) and n % 4:
+        return
+    dtype = ml_dtypes.bfloat16 if name == "bf16" else x.dtype  # inputs the compute format holds
+    x = (x.astype(np.float64) + data.draw(st.floats(-100, 100))).astype(dtype)
+    xf = x.astype(np.float64)
+    rng = np.random.default_rng(n)
+    w = (1 + 0.1 * rng.standard_normal(n)).astype(x.dtype) if affine else None
+    b = (0.1 * rng.standard_normal(n)).astype(x.dtype) if affine else None
+    wf = 1.0 if w is None else w.astype(np.float64)
+    bf = 0.0 if b is None else b.astype(np.float64)
+    recipe = NORM_RECIPES[name]
+    mu = xf.mean(axis=1, keepdims=True)
+    ln = (xf - mu) / np.sqrt(((xf - mu) ** 2).mean(axis=1, keepdims=True) + 1e-5) * wf + bf
+    _check(blocks.layer_norm(x, w, b, 1e-5, recipe, fmt=out), ln,
+           bounds.layer_norm_bound(x, w, b, 1e-5, recipe, fmt=out), f"layer_norm {name}")
+    rms_recipe = None if recipe is None else dataclasses.replace(recipe, statistics="sum_squares")
+    rms = xf / np.sqrt((xf * xf).mean(axis=1, keepdims=True) + 1e-6) * wf
+    _check(blocks.rms_norm(x, w, 1e-6, rms_recipe, fmt=out), rms,
+           bounds.rms_norm_bound(x, w, 1e-6, rms_recipe, fmt=out), f"rms_norm {name}")
+
+
+@pytest.mark.parametrize("recipe", [None, "pytorch_sm90", blocks.Activation(compute="bf16")])
+@pytest.mark.parametrize("out", [None, "float32"])
+def test_activation_error_within_bound(recipe, out):
+    """Every BF16 value with a normal result and no overflow."""
+    x = np.arange(65536, dtype=np.uint16).view(ml_dtypes.bfloat16)
+    with np.errstate(invalid="ignore"):  # NaN codes
+        xf = x.astype(np.float32).astype(np.float64)
+    keep = np.isfinite(xf) & (np.abs(xf) < 80) & (np.abs(xf) > 2.0 ** -60)
+    x, xf = x[keep], xf[keep]
+    _check(blocks.silu(x, recipe, fmt=out), xf / (1 + np.exp(-xf)),
+           bounds.silu_bound(x, recipe, fmt=out), "silu")
+    gelu = 0.5 * xf * (1 + np.vectorize(_erf)(xf / np.sqrt(2)))
+    _check(blocks.gelu(x, "none", recipe, fmt=out), gelu, bounds.gelu_bound(x, recipe, fmt=out),
+           "gelu")
+
+
+def test_block_bounds_say_nothing_when_gamma_reaches_one():
+    x = np.ones((1, 600), dtype=ml_dtypes.bfloat16)
+    assert np.all(np.isinf(bounds.softmax_bound(x, blocks.Softmax(compute="e4m3"))))
+    assert np.all(np.isinf(bounds.log_softmax_bound(x, blocks.Softmax(compute="e4m3"))))
+
+
+def test_function_error_table():
+    assert bounds.function_error("cr") == 2.0 ** -24
+    assert bounds.function_error("sm90:expf") > bounds.function_error("sm90:erff")
+    assert bounds.function_error("sm90:expf", "bf16") > 2.0 ** -9
+    with pytest.raises(ValueError, match="impl"):
+        bounds.function_error("sm90:lg2.approx.f32")
+    with pytest.raises(ValueError, match="Welford"):
+        bounds.layer_norm_bound(np.ones((1, 8)), recipe="pytorch_sm90")

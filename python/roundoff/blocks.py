@@ -144,6 +144,20 @@ class Reduction:
             return -(-min(n, 1024) // 32) * 32
         return int(self.threads)
 
+    def depth(self, n: int) -> int:
+        """The most roundings a value passes through when a row of n is folded: the additions
+        after a thread's first value (adding to the zero start is exact), then the tree's
+        levels (adding an identity is exact too, so this is an upper bound)."""
+        T = self.thread_count(n)
+        if T == 1:
+            return n - 1
+        width = 4 if self.assign == "vec4" else 8 if self.assign == "vec8" else 1
+        per_thread = -(-(-(-n // width)) // T) * width
+        if T <= 32:
+            return per_thread - 1 + (T - 1).bit_length()
+        block = 5 if self.block == "smem" else (T // 32 - 1).bit_length()
+        return per_thread - 1 + 5 + block
+
     def steps(self, n: int) -> List[np.ndarray]:
         """Per fold step, the value index each thread takes (-1: none)."""
         T = self.thread_count(n)
