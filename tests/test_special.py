@@ -376,3 +376,20 @@ def test_package_sample_is_captured_data():
         assert np.array_equal(pkg["out_" + name], s["out_" + name][rows])
         assert np.array_equal(fn(pkg["x"].view(np.float32), "float32", impl=impl, codes=True),
                               pkg["out_" + name])
+
+
+@pytest.mark.parametrize("impl", list(REPLAY))
+def test_gpu_float32_results_skip_no_rounding(impl):
+    """float32 results of a GPU model bypass the rounding routine (the value is already a
+    float32): the same codes as the routine gives (saturate=True takes the routine; it differs
+    only at infinities), in every mode."""
+    name, _ = REPLAY[impl]
+    s = replay_sample()
+    x = s["x"].view(np.float32)
+    args = (x, s["y"].view(np.float32)) if name == "div" else (x,)
+    f = getattr(ro, name)
+    fast = f(*args, "float32", impl=impl, codes=True)
+    for mode in ("nearest_even", "toward_zero", "odd"):
+        routine = f(*args, "float32", mode, impl=impl, codes=True, saturate=True)
+        finite = (fast & 0x7FFFFFFF) != 0x7F800000
+        assert np.array_equal(fast[finite], routine[finite]), mode

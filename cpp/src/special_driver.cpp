@@ -32,6 +32,14 @@ Approx evaluate(SpecialFn fn, double x) {
   throw std::invalid_argument("unknown special function");
 }
 
+// 2^q for q in double's normal exponent range, from its bits.
+double pow2(int q) {
+  const uint64_t bits = uint64_t(q + 1023) << 52;
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
 Exact<L> exact_of(double v) {
   uint64_t bits;
   std::memcpy(&bits, &v, sizeof bits);
@@ -56,14 +64,15 @@ bool resolved(Approx a, int ey, const FormatInfo& T, int R) {
     a.scale -= shift;
     ey += shift;
   }
+  // q in [-585, 502] here, so g and 1/g are normal and scaling by them is exact.
   const int q = std::min(std::max(ey + a.scale, T.emin) - T.f.man_bits - 1 - R - a.scale, ey + 2);
-  const double g = std::ldexp(1.0, q);
-  const double offset = std::fma(-std::nearbyint(a.hi / g), g, a.hi);  // exact
+  const double g = pow2(q), inv_g = pow2(-q);
+  const double offset = std::fma(-std::nearbyint(a.hi * inv_g), g, a.hi);  // exact
   // offset + lo = s + e exactly (TwoSum); d = s minus the nearest boundary, exactly.
   const double s = offset + a.lo;
   const double t = s - offset;
   const double e = (offset - (s - t)) + (a.lo - t);
-  const double d = std::fma(-std::nearbyint(s / g), g, s);
+  const double d = std::fma(-std::nearbyint(s * inv_g), g, s);
   if (e == 0) return std::fabs(d) >= a.err;
   return std::fabs(d) >= (a.err + std::fabs(e)) * (1 + 0x1p-52);
 }
@@ -84,19 +93,14 @@ bool cr_code(SpecialFn fn, double x, const FormatInfo& T, const Policy& P, const
   return true;
 }
 
-template <class Dst>
-void store(void* out, size_t i, uint64_t code) {
-  static_cast<Dst*>(out)[i] = Dst(code);
-}
-
-using Store = void (*)(void*, size_t, uint64_t);
-
-Store store_for(int itemsize) {
+// body(Dst{}) with Dst the unsigned type of the result's codes.
+template <class Body>
+void with_code_type(int itemsize, Body body) {
   switch (itemsize) {
-    case 1: return &store<uint8_t>;
-    case 2: return &store<uint16_t>;
-    case 4: return &store<uint32_t>;
-    case 8: return &store<uint64_t>;
+    case 1: return body(uint8_t{});
+    case 2: return body(uint16_t{});
+    case 4: return body(uint32_t{});
+    case 8: return body(uint64_t{});
   }
   throw std::invalid_argument("result itemsize must be 1, 2, 4 or 8");
 }
@@ -124,18 +128,22 @@ void for_tiles(size_t n, const SpecialRequest& req, int threads, Stop& stop, Bod
 
 size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int out_itemsize,
                         uint8_t* unresolved, const SpecialRequest& req, int threads, Stop& stop) {
-  const Store put = store_for(out_itemsize);
   size_t missed = 0;
   dispatch_mode(req.mode, [&](auto m) {
     constexpr Rounding M = decltype(m)::value;
     const Specials S = specials<M>(req.to, req.policy);
-    for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
-      for (size_t i = first; i < first + count; ++i) {
-        uint64_t code = 0;
-        const bool ok = cr_code<M>(fn, x[i], req.to, req.policy, S, r ? r[i - first] : 0, code);
-        unresolved[i] = !ok;
-        put(out, i, code);
-      }
+    with_code_type(out_itemsize, [&](auto code_type) {
+      using Dst = decltype(code_type);
+      Dst* dst = static_cast<Dst*>(out);
+      for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
+        for (size_t i = first; i < first + count; ++i) {
+          uint64_t code = 0;
+          const bool ok = cr_code<M>(fn, x[i], req.to, req.policy, S, r ? r[i - first] : 0,
+                                     code);
+          unresolved[i] = !ok;
+          dst[i] = Dst(code);
+        }
+      });
     });
     return 0;
   });
@@ -146,7 +154,6 @@ size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int 
 void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n, void* out,
                       int out_itemsize, const mufu::Tables& tables, const SpecialRequest& req,
                       int threads, Stop& stop) {
-  const Store put = store_for(out_itemsize);
   const bool normalize = needs_normalized(kFloat32, req.to);
   mufu::Tables ahead = tables;
   ahead.prefetch = true;
@@ -169,13 +176,17 @@ void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t 
   dispatch_mode(req.mode, [&](auto m) {
     constexpr Rounding M = decltype(m)::value;
     const Specials S = specials<M>(req.to, req.policy);
-    for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
-      for (size_t i = first; i < first + count; ++i) {
-        if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
-        const uint32_t y = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
-        const Exact<L> e = unpack<L>(y, kFloat32, false, normalize);
-        put(out, i, round_to_code<M, L>(e, req.to, req.policy, S, r ? r[i - first] : 0));
-      }
+    with_code_type(out_itemsize, [&](auto code_type) {
+      using Dst = decltype(code_type);
+      Dst* dst = static_cast<Dst*>(out);
+      for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
+        for (size_t i = first; i < first + count; ++i) {
+          if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
+          const uint32_t y = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
+          const Exact<L> e = unpack<L>(y, kFloat32, false, normalize);
+          dst[i] = Dst(round_to_code<M, L>(e, req.to, req.policy, S, r ? r[i - first] : 0));
+        }
+      });
     });
     return 0;
   });
@@ -184,7 +195,6 @@ void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t 
 void round_exact_array(const uint64_t* sig, const int64_t* msb, const uint8_t* sticky,
                        const uint8_t* neg, const int64_t* index, size_t n, void* out,
                        int out_itemsize, const SpecialRequest& req) {
-  const Store put = store_for(out_itemsize);
   dispatch_mode(req.mode, [&](auto m) {
     constexpr Rounding M = decltype(m)::value;
     const Specials S = specials<M>(req.to, req.policy);
@@ -201,7 +211,11 @@ void round_exact_array(const uint64_t* sig, const int64_t* msb, const uint8_t* s
         if (req.rbits) r = req.rbits[j];
         else philox_bits(req.seed, uint64_t(index[j]), 1, &r, 32 - req.policy.sr_bits);
       }
-      put(out, size_t(index[j]), round_to_code<M, L>(e, req.to, req.policy, S, r));
+      const uint64_t code = round_to_code<M, L>(e, req.to, req.policy, S, r);
+      with_code_type(out_itemsize, [&](auto code_type) {
+        using Dst = decltype(code_type);
+        static_cast<Dst*>(out)[index[j]] = Dst(code);
+      });
     }
     return 0;
   });

@@ -9,7 +9,8 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
 from ._casts import _cast, _check_policy, _codes, _rbits, _result, _source, decode
-from ._formats import DTYPE_FORMATS, FormatLike, float16, float32, float64, format, ml_dtype
+from ._formats import (DTYPE_FORMATS, Format, FormatLike, float16, float32, float64, format,
+                       ml_dtype)
 from ._interop import tensor_io
 from ._rounding import MODES, RoundingMode, rounding_mode
 from ._seeds import SeedLike, resolve_key
@@ -19,6 +20,24 @@ _OPS = ("add", "sub", "mul", "div", "fma", "sqrt", "dot2")  # dot2: a * b + c * 
 # subtraction): stochastic rounding reads sr_bits bits below the quantum, so man_bits + sr_bits
 # must stay within 60.
 _EXACT_BITS = 60
+
+
+def _random_bits(dst: Format, mode: str, seed: SeedLike, sr_bits: int,
+                 rbits: Optional[ArrayLike], shape: Tuple[int, ...], what: str
+                 ) -> Tuple[Optional[np.ndarray], int]:
+    """The caller's random bits (checked, of the result's shape) or None, and the key: for
+    operations whose exact results keep _EXACT_BITS significand bits (``what`` names them, with
+    its verb, in the error)."""
+    if mode == "stochastic" and dst.man_bits + int(sr_bits) > _EXACT_BITS:
+        raise ValueError(
+            f"sr_bits: {what} {_EXACT_BITS - dst.man_bits} exact bits below the "
+            f"rounding position of {dst}; pass sr_bits <= {_EXACT_BITS - dst.man_bits}")
+    r = None
+    if rbits is not None:
+        if mode != "stochastic":
+            raise ValueError("rbits: random bits are only used with rounding='stochastic'")
+        r = _rbits(rbits, shape, int(sr_bits))
+    return r, resolve_key(seed, mode == "stochastic" and r is None)
 
 
 def _elementwise(op: str, operands: Tuple[ArrayLike, ...], fmt: FormatLike, rounding: str,
@@ -39,16 +58,7 @@ def _elementwise(op: str, operands: Tuple[ArrayLike, ...], fmt: FormatLike, roun
     except ValueError:
         shapes = " and ".join(str(s[0].shape) for s in src)
         raise ValueError(f"{', '.join(names)}: shapes {shapes} do not broadcast") from None
-    if mode == "stochastic" and dst.man_bits + int(sr_bits) > _EXACT_BITS:
-        raise ValueError(
-            f"sr_bits: arithmetic keeps {_EXACT_BITS - dst.man_bits} exact bits below the "
-            f"rounding position of {dst}; pass sr_bits <= {_EXACT_BITS - dst.man_bits}")
-    r = None
-    if rbits is not None:
-        if mode != "stochastic":
-            raise ValueError("rbits: random bits are only used with rounding='stochastic'")
-        r = _rbits(rbits, shape, int(sr_bits))
-    key = resolve_key(seed, mode == "stochastic" and r is None)
+    r, key = _random_bits(dst, mode, seed, sr_bits, rbits, shape, "arithmetic keeps")
     if not codes and np.dtype(dtype) not in DTYPE_FORMATS:  # checked before any work
         raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
     out = np.empty(shape, dtype=dst.code_dtype)

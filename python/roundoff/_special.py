@@ -21,16 +21,14 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core, _tables
-from ._casts import _check_policy, _rbits, _result, _source, decode
+from ._casts import _check_policy, _result, _source, decode
 from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, format
 from ._interop import tensor_io
 from ._rounding import MODES, RoundingMode, rounding_mode
-from ._seeds import SeedLike, resolve_key
+from ._seeds import SeedLike
 
 # The correctly rounded functions of the C++ core, in its order (special_driver.hpp).
 CR_FUNCTIONS = ("exp", "exp2", "log", "log2", "tanh", "erf", "sigmoid", "rsqrt")
-# Significand bits the exact path keeps (as the arithmetic ops): man_bits + sr_bits <= 60.
-_EXACT_BITS = 60
 
 
 class HardwareImpl(NamedTuple):
@@ -134,16 +132,10 @@ def _setup(fmt: FormatLike, rounding: str, saturate: bool, seed: SeedLike, sr_bi
     dst = format(fmt)
     mode = rounding_mode(rounding)
     _check_policy(saturate, seed, sr_bits, flush_subnormals)
-    if mode == "stochastic" and dst.man_bits + int(sr_bits) > _EXACT_BITS:
-        raise ValueError(
-            f"sr_bits: special functions keep {_EXACT_BITS - dst.man_bits} exact bits below the "
-            f"rounding position of {dst}; pass sr_bits <= {_EXACT_BITS - dst.man_bits}")
-    r = None
-    if rbits is not None:
-        if mode != "stochastic":
-            raise ValueError("rbits: random bits are only used with rounding='stochastic'")
-        r = np.ascontiguousarray(_rbits(rbits, shape, int(sr_bits)), dtype=np.uint32).ravel()
-    key = resolve_key(seed, mode == "stochastic" and r is None)
+    from ._arith import _random_bits
+    r, key = _random_bits(dst, mode, seed, sr_bits, rbits, shape, "special functions keep")
+    if r is not None:
+        r = np.ascontiguousarray(r, dtype=np.uint32).ravel()
     if not codes and np.dtype(dtype) not in DTYPE_FORMATS:
         raise TypeError(f"dtype: expected float16/32/64 or an ml_dtypes float type, got {dtype}")
     return dst, mode, key, r

@@ -422,17 +422,23 @@ def layer_norm_bound(x: Any, weight: Any = None, bias: Any = None, eps: float = 
     return (bound * _MEASURED_MARGIN).reshape(np.shape(x))
 
 
+def _activation_parts(x: Any, recipe: Any, op: str) -> Any:
+    """x's values and format, the recipe and its u; inputs must be values of the compute
+    format (the bounds do not cover an input rounding)."""
+    from .blocks import Activation, _recipe, _values
+    v, in_fmt = _values(x)
+    r = _recipe(op, recipe, max(v.size, 1), Activation)
+    if np.any(_input_error(v, r.compute, 1.0) > 0):
+        raise ValueError(f"x: the bound needs inputs that {format(r.compute)} holds exactly")
+    return v, in_fmt, r, unit_roundoff(r.compute, r.rounding)
+
+
 def silu_bound(x: Any, recipe: Any = None, *, fmt: Optional[FormatLike] = None
                ) -> NDArray[np.float64]:
     """Elementwise bound on |blocks.silu(x, recipe) - silu(x)|: e^-x off by e_exp
     relatively, 1 + e^-x then by (e_exp e/(1 + e) + u) at most, the division by e_d: the
     relative error is at most (1 + e_d) / (1 - e_exp - u - e_exp u) - 1."""
-    from .blocks import Activation, _recipe, _values
-    v, in_fmt = _values(x)
-    r = _recipe("silu", recipe, max(v.size, 1), Activation)
-    u = unit_roundoff(r.compute, r.rounding)
-    if np.any(_input_error(v, r.compute, 1.0) > 0):
-        raise ValueError(f"x: the bound needs inputs that {format(r.compute)} holds exactly")
+    v, in_fmt, r, u = _activation_parts(x, recipe, "silu")
     e_exp = function_error(r.exp, r.compute, r.rounding)
     e_d = function_error(r.divide, r.compute, r.rounding)
     rel = (1 + e_d) / (1 - e_exp - u - e_exp * u) - 1
@@ -451,12 +457,7 @@ def gelu_bound(x: Any, recipe: Any = None, *, fmt: Optional[FormatLike] = None
     e_erf |erf|; 1 + erf and the product one unit each. Absolute, rigorous barring
     underflow."""
     from math import erf as _erf
-    from .blocks import Activation, _recipe, _values
-    v, in_fmt = _values(x)
-    r = _recipe("gelu", recipe, max(v.size, 1), Activation)
-    u = unit_roundoff(r.compute, r.rounding)
-    if np.any(_input_error(v, r.compute, 1.0) > 0):
-        raise ValueError(f"x: the bound needs inputs that {format(r.compute)} holds exactly")
+    v, in_fmt, r, u = _activation_parts(x, recipe, "gelu")
     e_erf = function_error(r.erf, r.compute, r.rounding)
     a = np.abs(v) / math.sqrt(2)
     erf_v = np.vectorize(_erf, otypes=[np.float64])(v / math.sqrt(2)) if v.size else v
