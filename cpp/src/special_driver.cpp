@@ -77,10 +77,38 @@ bool resolved(Approx a, int ey, const FormatInfo& T, int R) {
   return std::fabs(d) >= (a.err + std::fabs(e)) * (1 + 0x1p-52);
 }
 
+// A double that rounds like f(x) into T in every mode (with R random bits), when one is
+// cheap to find: p = hi + lo rounded to a double, times 2^scale, if exact results, specials and
+// NaN aside, p lies inside the open cell of the boundary grid that holds all of f's interval
+// [hi + lo - err, hi + lo + err] (so f is in it too), and p * 2^scale is a normal double.
+// Then the cast kernel rounds it.
+bool proxy_of(const Approx& a, const FormatInfo& T, int R, double& proxy) {
+  if (a.err == 0 && a.lo == 0 && a.scale == 0) {  // exact results, NaN, infinities, zeros
+    proxy = a.hi;
+    return true;
+  }
+  const double p = a.hi + a.lo;
+  const double t = p - a.hi;
+  const double tail = (a.hi - (p - t)) + (a.lo - t);  // hi + lo = p + tail exactly (TwoSum)
+  uint64_t bits;
+  std::memcpy(&bits, &p, sizeof bits);
+  const int field = int((bits >> 52) & 0x7FF);
+  if (std::isinf(a.err) || field == 0 || field == 0x7FF) return false;
+  const int ey = field - 1023;
+  if (ey + a.scale < -1000 || ey + a.scale > 1000 || ey < -500 || ey > 500) return false;
+  const int q = std::min(std::max(ey + a.scale, T.emin) - T.f.man_bits - 1 - R - a.scale, ey + 2);
+  const double d = std::fma(-std::nearbyint(p * pow2(-q)), pow2(q), p);  // exact
+  if (!(std::fabs(d) >= (a.err + std::fabs(tail)) * (1 + 0x1p-50))) return false;
+  // Two exact power-of-two steps: the intermediate exponent, (ey + (ey + scale)) / 2, stays
+  // within +-750 as the ends do.
+  const int half = a.scale / 2;
+  proxy = p * pow2(half) * pow2(a.scale - half);
+  return true;
+}
+
 template <Rounding M>
-bool cr_code(SpecialFn fn, double x, const FormatInfo& T, const Policy& P, const Specials& S,
+bool cr_code(const Approx& a, const FormatInfo& T, const Policy& P, const Specials& S,
              uint32_t r, uint64_t& code) {
-  const Approx a = evaluate(fn, x);
   // lo = 0: hi alone (a sum would turn -0 into +0).
   Exact<L> e = a.lo == 0 ? exact_of(a.hi)
                          : exact_add<L, M == Rounding::stochastic>(exact_of(a.hi), exact_of(a.lo),
@@ -105,90 +133,62 @@ void with_code_type(int itemsize, Body body) {
   throw std::invalid_argument("result itemsize must be 1, 2, 4 or 8");
 }
 
-// Tiles of kTile elements across threads, each with its random bits (stochastic rounding).
-template <Rounding M, class Body>
-void for_tiles(size_t n, const SpecialRequest& req, int threads, Stop& stop, Body body) {
-  const int64_t tiles = int64_t((n + kTile - 1) / kTile);
-  const int nthreads = threads_for(tiles, 1, threads);
-  std::vector<uint32_t> bits(M == Rounding::stochastic ? kTile * size_t(nthreads) : 0);
-  parallel_for(tiles, nthreads, stop, [&](int64_t t, int thread) {
-    const IeeeFloatMode ieee;
-    const size_t first = size_t(t) * kTile, count = std::min(kTile, n - first);
-    uint32_t* r = nullptr;
-    if (M == Rounding::stochastic) {
-      r = bits.data() + kTile * size_t(thread);
-      if (req.rbits) std::memcpy(r, req.rbits + first, count * sizeof(uint32_t));
-      else philox_bits(req.seed, first, count, r, 32 - req.policy.sr_bits);
-    }
-    body(first, count, r);
-  });
-}
-
 }  // namespace
 
 size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int out_itemsize,
-                        uint8_t* unresolved, const SpecialRequest& req, int threads, Stop& stop) {
-  size_t missed = 0;
+                        double* proxy, uint8_t* status, const SpecialRequest& req, int threads,
+                        Stop& stop) {
+  const int R = req.mode == Rounding::stochastic ? req.policy.sr_bits : 0;
   dispatch_mode(req.mode, [&](auto m) {
     constexpr Rounding M = decltype(m)::value;
     const Specials S = specials<M>(req.to, req.policy);
     with_code_type(out_itemsize, [&](auto code_type) {
       using Dst = decltype(code_type);
       Dst* dst = static_cast<Dst*>(out);
-      for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
-        for (size_t i = first; i < first + count; ++i) {
+      // The random bits are drawn only for the (rare) elements rounded here.
+      const int64_t tiles = int64_t((n + kTile - 1) / kTile);
+      parallel_for(tiles, threads_for(tiles, 1, threads), stop, [&](int64_t t, int) {
+        const IeeeFloatMode ieee;
+        const size_t first = size_t(t) * kTile, last = std::min(n, first + kTile);
+        for (size_t i = first; i < last; ++i) {
+          const Approx a = evaluate(fn, x[i]);
+          if (proxy_of(a, req.to, R, proxy[i])) {
+            status[i] = kProxy;
+            continue;
+          }
+          proxy[i] = 0;
+          uint32_t r = 0;
+          if (M == Rounding::stochastic) {
+            if (req.rbits) r = req.rbits[i];
+            else philox_bits(req.seed, i, 1, &r, 32 - req.policy.sr_bits);
+          }
           uint64_t code = 0;
-          const bool ok = cr_code<M>(fn, x[i], req.to, req.policy, S, r ? r[i - first] : 0,
-                                     code);
-          unresolved[i] = !ok;
+          status[i] = cr_code<M>(a, req.to, req.policy, S, r, code) ? kRounded : kUnresolved;
           dst[i] = Dst(code);
         }
       });
     });
     return 0;
   });
-  for (size_t i = 0; i < n; ++i) missed += unresolved[i];
+  size_t missed = 0;
+  for (size_t i = 0; i < n; ++i) missed += status[i] == kUnresolved;
   return missed;
 }
 
-void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n, void* out,
-                      int out_itemsize, const mufu::Tables& tables, const SpecialRequest& req,
-                      int threads, Stop& stop) {
-  const bool normalize = needs_normalized(kFloat32, req.to);
+void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n,
+                      uint32_t* out, const mufu::Tables& tables, int threads, Stop& stop) {
   mufu::Tables ahead = tables;
   ahead.prefetch = true;
   // The table entries kAhead elements on are fetched while this one computes.
   constexpr size_t kAhead = 32;
-  if (same_facts(req.to.f, kFloat32.f) && !req.policy.saturate && !req.policy.flush_outputs) {
-    // float32 results: the value is already in the format, so every mode returns it (NaN as
-    // float32's canonical NaN, as the rounding routine gives it).
-    uint32_t* out32 = static_cast<uint32_t*>(out);
-    for_tiles<Rounding::nearest_even>(n, req, threads, stop,
-                                      [&](size_t first, size_t count, const uint32_t*) {
-      for (size_t i = first; i < first + count; ++i) {
-        if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
-        const uint32_t y = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
-        out32[i] = (y & ~mufu::kSign) > mufu::kInf ? uint32_t(kFloat32.nan_code) : y;
-      }
-    });
-    return;
-  }
-  dispatch_mode(req.mode, [&](auto m) {
-    constexpr Rounding M = decltype(m)::value;
-    const Specials S = specials<M>(req.to, req.policy);
-    with_code_type(out_itemsize, [&](auto code_type) {
-      using Dst = decltype(code_type);
-      Dst* dst = static_cast<Dst*>(out);
-      for_tiles<M>(n, req, threads, stop, [&](size_t first, size_t count, const uint32_t* r) {
-        for (size_t i = first; i < first + count; ++i) {
-          if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
-          const uint32_t y = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
-          const Exact<L> e = unpack<L>(y, kFloat32, false, normalize);
-          dst[i] = Dst(round_to_code<M, L>(e, req.to, req.policy, S, r ? r[i - first] : 0));
-        }
-      });
-    });
-    return 0;
+  const int64_t tiles = int64_t((n + kTile - 1) / kTile);
+  parallel_for(tiles, threads_for(tiles, 1, threads), stop, [&](int64_t t, int) {
+    const IeeeFloatMode ieee;
+    const size_t first = size_t(t) * kTile, last = std::min(n, first + kTile);
+    for (size_t i = first; i < last; ++i) {
+      if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
+      out[i] = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
+    }
   });
 }
 

@@ -1,6 +1,7 @@
 // CPU driver for the special functions: the correctly rounded ones (special_cr.hpp's proven
-// double evaluations, then the one rounding routine) and the GPU's (mufu.hpp, then the float32
-// result rounded into the format). Inputs and outputs are flat contiguous arrays.
+// double evaluations, then the one rounding routine, mostly through the cast kernel) and the
+// GPU's (mufu.hpp's float32 results, which the caller casts). Inputs and outputs are flat
+// contiguous arrays.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -26,17 +27,26 @@ struct SpecialRequest {
   const uint32_t* rbits;
 };
 
-// out[i] = round(f(x[i])) for x float64 values (every format's values are). Where the double
-// evaluation's proven error bound straddles a rounding boundary, unresolved[i] = 1 and out[i]
-// is left 0: the caller rounds those values with round_exact_array. Returns their number.
-size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int out_itemsize,
-                        uint8_t* unresolved, const SpecialRequest& req, int threads, Stop& stop);
+// What special_cr_array did with element i.
+enum : uint8_t {
+  kProxy = 0,       // proxy[i] rounds like f(x[i]) in the request's mode: the caller casts it
+  kRounded = 1,     // out[i] holds round(f(x[i]))
+  kUnresolved = 2,  // the proven error bound straddles a rounding boundary: round_exact_array
+};
 
-// out[i] = round(fn(a[i], b[i])), the GPU's float32 result (a, b: float32 codes; b only for the
-// two-operand functions) rounded into the format.
-void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n, void* out,
-                      int out_itemsize, const mufu::Tables& tables, const SpecialRequest& req,
-                      int threads, Stop& stop);
+// round(f(x[i])) for x float64 values (every format's values are), in two ways: usually a
+// double proxy[i] that rounds exactly like f(x[i]) (the caller rounds all proxies at once with
+// the cast kernel, which draws element i's random bits as this would), else the code in
+// out[i], computed here. Where the double evaluation's proven error bound straddles a rounding
+// boundary, neither: status[i] says which. Returns the number unresolved.
+size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int out_itemsize,
+                        double* proxy, uint8_t* status, const SpecialRequest& req, int threads,
+                        Stop& stop);
+
+// out[i] = the GPU's float32 result fn(a[i], b[i]) (a, b: float32 codes; b only for the
+// two-operand functions). The caller rounds it into a format with the cast kernel.
+void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n,
+                      uint32_t* out, const mufu::Tables& tables, int threads, Stop& stop);
 
 // out[index[j]] = round((-1)^neg[j] * sig[j] * 2^(msb[j] - 61), plus a sticky nonzero amount
 // below sig's last bit where sticky[j]) with the random bits of element index[j]: exact values

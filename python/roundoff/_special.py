@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core, _tables
-from ._casts import _check_policy, _result, _source, decode
-from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, format
+from ._casts import _cast, _check_policy, _result, _source, decode
+from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, float64, format
 from ._interop import tensor_io
 from ._rounding import MODES, RoundingMode, rounding_mode
 from ._seeds import SeedLike
@@ -222,12 +222,20 @@ def _correctly_rounded(name: str, x: ArrayLike, fmt: FormatLike, rounding: str, 
     flat = np.ascontiguousarray(_flush_operands(v, dst, flush_subnormals), dtype=np.float64)
     flat = flat.ravel()
     out = np.empty(flat.size, dtype=dst.code_dtype)
-    unresolved = np.empty(flat.size, dtype=np.uint8)
-    missed = _core.special_cr(CR_FUNCTIONS.index(name), flat, out, unresolved, dst._facts(),
+    proxy = np.empty(flat.size, dtype=np.float64)
+    status = np.empty(flat.size, dtype=np.uint8)
+    missed = _core.special_cr(CR_FUNCTIONS.index(name), flat, out, proxy, status, dst._facts(),
                               MODES.index(mode), bool(saturate), bool(flush_subnormals),
                               int(sr_bits), key, r)
+    # Status 0: a double that rounds like f(x) in this mode; the cast kernel rounds them all,
+    # element i with element i's random bits as everywhere.
+    fast = status == 0
+    if fast.any():
+        cast = _cast(proxy.view(np.uint64), float64, dst, mode, saturate, key, sr_bits, r,
+                     flush_subnormals, flush_inputs=False)
+        np.copyto(out, cast, where=fast)
     if missed:
-        _resolve(name, flat, np.flatnonzero(unresolved), out, dst, mode, saturate,
+        _resolve(name, flat, np.flatnonzero(status == 2), out, dst, mode, saturate,
                  flush_subnormals, sr_bits, key, r)
     out = out.reshape(v.shape)
     return _result(out if codes else decode(out, dst, dtype), scalar)
@@ -264,11 +272,12 @@ def _hardware(function: str, model: HardwareImpl, operands: Tuple[ArrayLike, ...
     dst, mode, key, r = _setup(fmt, rounding, saturate, seed, sr_bits, rbits, flush_subnormals,
                                dtype, codes, shape)
     flat = [np.ascontiguousarray(a).ravel().view(np.uint32) for a in arrays]
-    out = np.empty(flat[0].size, dtype=dst.code_dtype)
-    _core.special_hw(model.fn, flat[0], flat[1] if model.arity == 2 else None, out,
-                     _tables_for(model), dst._facts(), MODES.index(mode), bool(saturate),
-                     bool(flush_subnormals), int(sr_bits), key, r)
-    out = out.reshape(shape)
+    y = np.empty(flat[0].size, dtype=np.uint32)  # the GPU's float32 results
+    _core.special_hw(model.fn, flat[0], flat[1] if model.arity == 2 else None, y,
+                     _tables_for(model))
+    # Rounded into fmt by the cast kernel (element i with element i's random bits).
+    out = _cast(y, float32, dst, mode, saturate, key, sr_bits, r, flush_subnormals,
+                flush_inputs=False).reshape(shape)
     return _result(out if codes else decode(out, dst, dtype), scalar)
 
 
