@@ -1,5 +1,9 @@
 #include "special_driver.hpp"
 
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -106,6 +110,93 @@ bool proxy_of(const Approx& a, const FormatInfo& T, int R, double& proxy) {
   return true;
 }
 
+#if defined(__AVX2__) && defined(__FMA__)
+// exp and exp2 four at a time: special_cr.hpp's exp kernel and proxy_of, operation for
+// operation (the same roundings, so the same Approx and the same proxies), for the inputs
+// where neither takes a special branch: |x| below 700 (exp) or 1000 (exp2), x != 0, and for
+// exp2 not an integer (exact results). Other lanes are left to the scalar loop (retry[i] = 1).
+void exp_proxies_avx2(bool base2, const double* x, size_t n, double* proxy, uint8_t* retry,
+                      const FormatInfo& T, int R) {
+  using namespace special_cr;
+  const double* tab = exp2_j128_table();
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  const __m256i bias = _mm256_set1_epi64x(1023);
+  const auto pow2v = [&](__m256i q) {  // 2^q for q in the normal range
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(q, bias), 52));
+  };
+  const auto to_int = [](__m256d v) {  // exact integer doubles (|v| < 2^51) to int64
+    const __m256d magic = _mm256_set1_pd(6755399441055744.0);  // 2^52 + 2^51
+    return _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(v, magic)),
+                            _mm256_castpd_si256(magic));
+  };
+  const __m256i emin = _mm256_set1_epi64x(T.emin);
+  const __m256i shift = _mm256_set1_epi64x(T.f.man_bits + 1 + R);
+  const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d v = _mm256_loadu_pd(x + i);
+    const __m256d av = _mm256_andnot_pd(sign, v);
+    __m256d ok = _mm256_and_pd(_mm256_cmp_pd(av, _mm256_set1_pd(base2 ? 1000.0 : 700.0),
+                                             _CMP_LT_OQ),
+                               _mm256_cmp_pd(v, _mm256_setzero_pd(), _CMP_NEQ_OQ));
+    __m256d r, kf;
+    if (base2) {
+      const __m256d y = _mm256_mul_pd(v, _mm256_set1_pd(128.0));
+      kf = _mm256_round_pd(y, rnd);
+      const __m256d d = _mm256_sub_pd(y, kf);
+      const __m256d rh = _mm256_mul_pd(d, _mm256_set1_pd(kLn2NHi));
+      const __m256d rl = _mm256_fmsub_pd(d, _mm256_set1_pd(kLn2NHi), rh);
+      r = _mm256_add_pd(rh, _mm256_fmadd_pd(d, _mm256_set1_pd(kLn2NLo), rl));
+      ok = _mm256_and_pd(ok, _mm256_cmp_pd(d, _mm256_setzero_pd(), _CMP_NEQ_OQ));
+    } else {
+      kf = _mm256_round_pd(_mm256_mul_pd(v, _mm256_set1_pd(kInvLn2N)), rnd);
+      r = _mm256_fnmadd_pd(kf, _mm256_set1_pd(kLn2N1), v);
+      r = _mm256_fnmadd_pd(kf, _mm256_set1_pd(kLn2N2), r);
+      r = _mm256_add_pd(_mm256_fnmadd_pd(kf, _mm256_set1_pd(kLn2N3), r), _mm256_setzero_pd());
+    }
+    const __m256i k = to_int(kf);
+    const __m256i j2 = _mm256_slli_epi64(_mm256_and_si256(k, _mm256_set1_epi64x(127)), 1);
+    const __m256d th = _mm256_i64gather_pd(tab, j2, 8);
+    const __m256d tl = _mm256_i64gather_pd(tab + 1, j2, 8);
+    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(kInvFact6), r, _mm256_set1_pd(kInvFact5));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kInvFact4));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kInvFact3));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kInvFact2));
+    const __m256d q = _mm256_fmadd_pd(_mm256_mul_pd(r, r), p, r);
+    const __m256d lo = _mm256_fmadd_pd(th, q, tl);
+    const __m256i e = _mm256_sub_epi64(_mm256_srli_epi64(_mm256_add_epi64(
+        k, _mm256_set1_epi64x(int64_t(1) << 40)), 7), _mm256_set1_epi64x(int64_t(1) << 33));
+    const __m256d tiny = _mm256_castsi256_pd(_mm256_cmpeq_epi64(k, _mm256_setzero_si256()));
+    const __m256d err = _mm256_blendv_pd(
+        _mm256_mul_pd(_mm256_set1_pd(kExpRelErr), th),
+        _mm256_fmadd_pd(_mm256_set1_pd(kExpTinyRelErr), _mm256_andnot_pd(sign, lo),
+                        _mm256_set1_pd(0x1p-1074)), tiny);
+    // proxy_of: p = hi + lo with its TwoSum tail, the grid spacing from p's exponent.
+    const __m256d s = _mm256_add_pd(th, lo);
+    const __m256d t = _mm256_sub_pd(s, th);
+    const __m256d tail = _mm256_add_pd(_mm256_sub_pd(th, _mm256_sub_pd(s, t)),
+                                       _mm256_sub_pd(lo, t));
+    const __m256i ey = _mm256_sub_epi64(_mm256_srli_epi64(_mm256_castpd_si256(s), 52), bias);
+    const __m256i eye = _mm256_add_epi64(ey, e);
+    const __m256i top = _mm256_blendv_epi8(emin, eye, _mm256_cmpgt_epi64(eye, emin));
+    __m256i qg = _mm256_sub_epi64(_mm256_sub_epi64(top, shift), e);
+    const __m256i cap = _mm256_add_epi64(ey, _mm256_set1_epi64x(2));
+    qg = _mm256_blendv_epi8(qg, cap, _mm256_cmpgt_epi64(qg, cap));
+    const __m256d g = pow2v(qg);
+    const __m256d inv_g = pow2v(_mm256_sub_epi64(_mm256_setzero_si256(), qg));
+    const __m256d d = _mm256_fnmadd_pd(_mm256_round_pd(_mm256_mul_pd(s, inv_g), rnd), g, s);
+    const __m256d margin = _mm256_mul_pd(_mm256_add_pd(err, _mm256_andnot_pd(sign, tail)),
+                                         _mm256_set1_pd(1 + 0x1p-50));
+    ok = _mm256_and_pd(ok, _mm256_cmp_pd(_mm256_andnot_pd(sign, d), margin, _CMP_GE_OQ));
+    // e in [-1010, 1010] here and s in [1, 4): one exact power-of-two step.
+    _mm256_storeu_pd(proxy + i, _mm256_mul_pd(s, pow2v(e)));
+    const int mask = _mm256_movemask_pd(ok);
+    for (int l = 0; l < 4; ++l) retry[i + l] = !((mask >> l) & 1);
+  }
+  for (; i < n; ++i) retry[i] = 1;
+}
+#endif
+
 template <Rounding M>
 bool cr_code(const Approx& a, const FormatInfo& T, const Policy& P, const Specials& S,
              uint32_t r, uint64_t& code) {
@@ -150,7 +241,16 @@ size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int 
       parallel_for(tiles, threads_for(tiles, 1, threads), stop, [&](int64_t t, int) {
         const IeeeFloatMode ieee;
         const size_t first = size_t(t) * kTile, last = std::min(n, first + kTile);
+        bool vector = false;
+#if defined(__AVX2__) && defined(__FMA__)
+        if (fn == SpecialFn::exp || fn == SpecialFn::exp2) {
+          exp_proxies_avx2(fn == SpecialFn::exp2, x + first, last - first, proxy + first,
+                           status + first, req.to, R);  // status: 0 done, 1 retry
+          vector = true;
+        }
+#endif
         for (size_t i = first; i < last; ++i) {
+          if (vector && status[i] == 0) continue;  // kProxy, from the vector path
           const Approx a = evaluate(fn, x[i]);
           if (proxy_of(a, req.to, R, proxy[i])) {
             status[i] = kProxy;

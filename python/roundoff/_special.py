@@ -233,7 +233,10 @@ def _correctly_rounded(name: str, x: ArrayLike, fmt: FormatLike, rounding: str, 
     if fast.any():
         cast = _cast(proxy.view(np.uint64), float64, dst, mode, saturate, key, sr_bits, r,
                      flush_subnormals, flush_inputs=False)
-        np.copyto(out, cast, where=fast)
+        if fast.all():
+            out = cast
+        else:
+            np.copyto(out, cast, where=fast)
     if missed:
         _resolve(name, flat, np.flatnonzero(status == 2), out, dst, mode, saturate,
                  flush_subnormals, sr_bits, key, r)
