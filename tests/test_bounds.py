@@ -252,8 +252,15 @@ def test_activation_error_within_bound(recipe, out):
     _check(blocks.silu(x, recipe, fmt=out), xf / (1 + np.exp(-xf)),
            bounds.silu_bound(x, recipe, fmt=out), "silu")
     gelu = 0.5 * xf * (1 + np.vectorize(_erf)(xf / np.sqrt(2)))
-    _check(blocks.gelu(x, "none", recipe, fmt=out), gelu, bounds.gelu_bound(x, recipe, fmt=out),
-           "gelu")
+    _check(blocks.gelu(x, "none", recipe, fmt=out), gelu,
+           bounds.gelu_bound(x, "none", recipe, fmt=out), "gelu")
+    tanh_form = 0.5 * xf * (1 + np.tanh(np.sqrt(2 / np.pi) * (xf + 0.044715 * xf ** 3)))
+    _check(blocks.gelu(x, "tanh", recipe, fmt=out), tanh_form,
+           bounds.gelu_bound(x, "tanh", recipe, fmt=out), "gelu tanh")
+    if recipe is None:  # unfused x + k x^3
+        unfused = blocks.Activation(fused=False)
+        _check(blocks.gelu(x, "tanh", unfused, fmt=out), tanh_form,
+               bounds.gelu_bound(x, "tanh", unfused, fmt=out), "gelu tanh unfused")
 
 
 def test_block_bounds_say_nothing_when_gamma_reaches_one():

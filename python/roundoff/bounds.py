@@ -449,21 +449,39 @@ def silu_bound(x: Any, recipe: Any = None, *, fmt: Optional[FormatLike] = None
         * _MEASURED_MARGIN
 
 
-def gelu_bound(x: Any, recipe: Any = None, *, fmt: Optional[FormatLike] = None
-               ) -> NDArray[np.float64]:
-    """Elementwise bound on |blocks.gelu(x, "none", recipe) - gelu(x)| (the erf form):
-    x * 0.5 is exact; erf's argument errs by (2u + u^2)|x / sqrt 2| (the constant's and the
-    product's roundings), which moves erf by at most 2/sqrt(pi) times that; the impl adds
-    e_erf |erf|; 1 + erf and the product one unit each. Absolute, rigorous barring
-    underflow."""
+def gelu_bound(x: Any, approximate: str = "none", recipe: Any = None, *,
+               fmt: Optional[FormatLike] = None) -> NDArray[np.float64]:
+    """Elementwise bound on |blocks.gelu(x, approximate, recipe) - gelu(x)| against the exact
+    form computed (erf, or tanh with the exact constants sqrt(2/pi) and 0.044715). x * 0.5 is
+    exact; then, erf form: erf's argument errs by (2u + u^2)|x / sqrt 2| (the constant's and
+    the product's roundings), which moves erf by at most 2/sqrt(pi) times that; tanh form:
+    x^3 (two roundings), the constant 0.044715 and x + k x^3 (one rounding fused, two not),
+    sqrt(2/pi) and its product move tanh's argument, and tanh by no more (tanh' <= 1); the
+    impl adds its error times |erf| or |tanh|; 1 + erf (or tanh) and the product one unit
+    each. Absolute, rigorous barring underflow."""
     from math import erf as _erf
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate: 'none' or 'tanh', got {approximate!r}")
     v, in_fmt, r, u = _activation_parts(x, recipe, "gelu")
-    e_erf = function_error(r.erf, r.compute, r.rounding)
-    a = np.abs(v) / math.sqrt(2)
-    erf_v = np.vectorize(_erf, otypes=[np.float64])(v / math.sqrt(2)) if v.size else v
-    d1 = 2 / math.sqrt(math.pi) * (2 * u + u * u) * a + e_erf * np.abs(erf_v) * (1 + u) ** 2
-    b = 1 + erf_v
-    db = d1 + u * (b + d1)
+    if approximate == "none":
+        e_erf = function_error(r.erf, r.compute, r.rounding)
+        f = np.vectorize(_erf, otypes=[np.float64])(v / math.sqrt(2)) if v.size else v
+        df = (2 / math.sqrt(math.pi) * (2 * u + u * u) * np.abs(v) / math.sqrt(2)
+              + e_erf * np.abs(f) * (1 + u) ** 2)
+    else:
+        kappa, beta = 0.044715, math.sqrt(2 / math.pi)
+        k3 = kappa * np.abs(v) ** 3
+        inner = v + kappa * v ** 3
+        g3 = gamma(3, u)
+        du = g3 * k3 + u * (np.abs(inner) + g3 * k3)  # the FMA's one rounding
+        if not r.fused:
+            du = du + u * k3 * (1 + g3)               # the product rounded first
+        di = beta * du * (1 + u) ** 2 + gamma(2, u) * beta * np.abs(inner)
+        f = np.tanh(beta * inner)
+        df = di + function_error(r.tanh, r.compute, r.rounding) * np.minimum(
+            np.abs(f) + di, 1.0)
+    b = 1 + f
+    db = df + u * (b + df)
     y = 0.5 * v * b
     dy = 0.5 * np.abs(v) * db + u * (np.abs(y) + 0.5 * np.abs(v) * db)
     out = fmt if fmt is not None else in_fmt
