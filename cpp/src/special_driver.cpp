@@ -277,16 +277,24 @@ size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int 
 
 void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n,
                       uint32_t* out, const mufu::Tables& tables, int threads, Stop& stop) {
-  mufu::Tables ahead = tables;
-  ahead.prefetch = true;
-  // The table entries kAhead elements on are fetched while this one computes.
+  mufu::Tables ahead = tables, ahead_second = tables;
+  ahead.prefetch_ex2 = ahead.prefetch_other = true;
+  ahead_second.prefetch_other = true;
+  // The table entries kAhead elements on are fetched while this one computes (tanhf's second
+  // table once its first is in cache: 2 kAhead on, then kAhead on).
   constexpr size_t kAhead = 32;
+  const bool two_tables = fn == mufu::Fn::tanhf;
   const int64_t tiles = int64_t((n + kTile - 1) / kTile);
   parallel_for(tiles, threads_for(tiles, 1, threads), stop, [&](int64_t t, int) {
     const IeeeFloatMode ieee;
     const size_t first = size_t(t) * kTile, last = std::min(n, first + kTile);
     for (size_t i = first; i < last; ++i) {
-      if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
+      if (two_tables) {
+        if (i + 2 * kAhead < n) mufu::apply(fn, a[i + 2 * kAhead], 0u, ahead);
+        if (i + kAhead < n) mufu::apply(fn, a[i + kAhead], 0u, ahead_second);
+      } else if (i + kAhead < n) {
+        mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
+      }
       out[i] = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
     }
   });

@@ -31,16 +31,20 @@ struct Tables {
   const uint32_t* ex2_neg;
   const uint32_t* rcp;
   const uint32_t* rsqrt;
-  // Prefetch mode (CPU drivers): each table read only prefetches its entry and returns 1, so
-  // running a function ahead of time brings its entries into cache (random table indices miss
-  // every cache level otherwise). The results of that run are meaningless.
-  bool prefetch = false;
+  // Prefetch mode (CPU drivers): reads of the tables marked here only prefetch their entry
+  // and return 1, so running a function ahead of time brings its entries into cache (random
+  // table indices miss every cache level otherwise). The results of that run are meaningless.
+  // A function that reads a second table at an index computed from the first (tanhf: RCP of
+  // 1 + EX2) runs ahead twice: all tables marked, then only the second.
+  bool prefetch_ex2 = false;
+  bool prefetch_other = false;
 };
 
 // The table entry t[i], or in prefetch mode a prefetch of it and 1.0f's bits.
 ROUNDOFF_HD ROUNDOFF_INLINE uint32_t entry(const Tables& t, const uint32_t* table, uint32_t i) {
 #if !defined(__CUDA_ARCH__)
-  if (t.prefetch) {
+  const bool ex2 = table == t.ex2_pos || table == t.ex2_neg;
+  if (ex2 ? t.prefetch_ex2 : t.prefetch_other) {
     __builtin_prefetch(table + i);
     return 0x3F800000u;
   }
