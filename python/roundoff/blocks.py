@@ -368,15 +368,21 @@ def _recipe(op: str, recipe: Any, n: int, kind: type) -> Any:
 
 # ---------------------------------------------------------------- inputs and outputs
 
-def _values(x: ArrayLike, name: str = "x") -> Tuple[np.ndarray, Format]:
-    """x's exact values (float64) and its format."""
+def _values(x: ArrayLike, name: str = "x", unit: Optional[Unit] = None
+            ) -> Tuple[np.ndarray, Format]:
+    """x's exact values and its format: float32 when ``unit`` computes in float32 and float32
+    holds every value of x's format (BF16, FP16, FP8: one conversion, no float64 copy), else
+    float64 (which holds every format's values)."""
     codes, fmt, _ = _source(x, name)
-    return np.asarray(decode(codes, fmt, np.float64)), fmt
+    fits = unit is not None and unit.native and fmt.is_subset_of(float32)
+    return np.asarray(decode(codes, fmt, np.float32 if fits else np.float64)), fmt
 
 
-def _rows(x: ArrayLike, axis: int) -> Tuple[np.ndarray, Format, Tuple[int, ...], int]:
-    """x's values with `axis` moved last, its format, that shape and the axis."""
-    v, fmt = _values(x)
+def _rows(x: ArrayLike, axis: int, unit: Optional[Unit] = None
+          ) -> Tuple[np.ndarray, Format, Tuple[int, ...], int]:
+    """x's values (as :func:`_values`) with `axis` moved last, its format, that shape and the
+    axis."""
+    v, fmt = _values(x, unit=unit)
     if v.ndim == 0:
         raise ValueError("x: needs at least one dimension")
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or \
@@ -400,10 +406,12 @@ def _output(y: np.ndarray, fmt: Format, out_fmt: Optional[FormatLike], shape: Tu
 
 def _softmax(x: ArrayLike, recipe: Any, axis: int, fmt: Optional[FormatLike],
              log: bool) -> np.ndarray:
-    v, in_fmt, shape, axis = _rows(x, axis)
-    n = shape[-1]
-    r = _recipe("log_softmax" if log else "softmax", recipe, n, Softmax)
+    shape_x = np.shape(x)
+    n = shape_x[axis] if isinstance(axis, (int, np.integer)) and -len(shape_x) <= axis < len(
+        shape_x) else 1  # a bad axis is reported by _rows
+    r = _recipe("log_softmax" if log else "softmax", recipe, max(n, 1), Softmax)
     u = Unit(r.compute, r.rounding)
+    v, in_fmt, shape, axis = _rows(x, axis, u)
     xs = u.value(v.reshape(-1, n))
     m = np.max(xs, axis=1, keepdims=True)  # exact in any order
     with np.errstate(invalid="ignore"):
