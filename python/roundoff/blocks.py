@@ -101,6 +101,11 @@ class Unit:
 
 # ---------------------------------------------------------------- reduction trees
 
+def _keep(ok: Any, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """new where a fold step had a value (ok: a mask, or True for every thread), else old."""
+    return new if ok is True else np.where(ok, new, old)
+
+
 @dataclass(frozen=True)
 class Reduction:
     """How the n values of a row combine: which thread holds which values, the order each
@@ -182,15 +187,19 @@ class Reduction:
                                                                       State],
              combine: Callable[[State, State], State]) -> State:
         """Reduce rows (the last axis) of `values` (arrays of one shape): per thread
-        ``state = update(state, value, valid)`` from ``identity``, then the tree with
+        ``state = update(state, value, valid)`` from ``identity`` (valid: a mask, or True
+        when every thread takes a value; :func:`_keep` applies it), then the tree with
         ``combine(own, other)``. Returns one state per row."""
         rows, n = values[0].shape
         T = self.thread_count(n)
         state = tuple(np.broadcast_to(i, (rows, T)).copy() for i in identity)
         for idx in self.steps(n):
             ok = idx >= 0
-            take = np.where(ok, idx, 0)
-            v = tuple(a[:, take] for a in values)
+            if ok.all() and idx[-1] - idx[0] == T - 1 and np.all(np.diff(idx) == 1):
+                v = tuple(a[:, idx[0]:idx[0] + T] for a in values)  # a run: a view
+                state = update(state, v, True)
+                continue
+            v = tuple(a[:, np.where(ok, idx, 0)] for a in values)
             state = update(state, v, np.broadcast_to(ok, (rows, T)))
         if T == 1:
             return tuple(a[:, 0] for a in state)
@@ -418,7 +427,7 @@ def _softmax(x: ArrayLike, recipe: Any, axis: int, fmt: Optional[FormatLike],
         t = u.sub(xs, m)
     e = u.fn("exp", t, r.exp)
     zero = (np.zeros((), u.dtype),)
-    (s,) = r.sum.fold((e,), zero, lambda st, val, ok: (np.where(ok, u.add(st[0], val[0]),
+    (s,) = r.sum.fold((e,), zero, lambda st, val, ok: (_keep(ok, u.add(st[0], val[0]),
                                                                  st[0]),),
                       lambda a, b: (u.add(a[0], b[0]),))
     s = s[:, None]
@@ -460,7 +469,7 @@ def _welford_cuda(u: Unit, fused: bool) -> Tuple[Callable[..., State], Callable[
         with np.errstate(divide="ignore", invalid="ignore"):
             m1 = u.fma(d, u.div(one, c1), mean, fused)
             s1 = u.fma(d, u.sub(v, m1), s2, fused)
-        return (np.where(ok, m1, mean), np.where(ok, s1, s2), np.where(ok, c1, c))
+        return (_keep(ok, m1, mean), _keep(ok, s1, s2), _keep(ok, c1, c))
 
     def combine(b: State, a: State) -> State:  # cuWelfordCombine(dataB = own, dataA = other)
         bm, bs, bc = b
@@ -488,7 +497,7 @@ def _welford_ops(u: Unit, fused: bool) -> Tuple[Callable[..., State], Callable[.
         d = u.sub(v, mean)
         m1 = u.add(mean, u.div(d, c1))
         s1 = u.fma(d, u.sub(v, m1), m2, fused)
-        return (np.where(ok, m1, mean), np.where(ok, s1, m2), np.where(ok, c1, c))
+        return (_keep(ok, m1, mean), _keep(ok, s1, m2), _keep(ok, c1, c))
 
     def combine(a: State, b: State) -> State:
         am, am2, ac = a
@@ -510,10 +519,10 @@ def _moments(u: Unit, r: Norm, xs: np.ndarray, rms: bool) -> Tuple[np.ndarray, n
     N = np.asarray(n, u.dtype) if u.native else u.value(np.float64(n))
     zero = np.zeros((), u.dtype)
     if r.statistics == "two_pass" or r.statistics == "sum_squares":
-        add = (lambda st, val, ok: (np.where(ok, u.add(st[0], val[0]), st[0]),),
+        add = (lambda st, val, ok: (_keep(ok, u.add(st[0], val[0]), st[0]),),
                lambda a, b: (u.add(a[0], b[0]),))
         if r.statistics == "sum_squares" or rms:
-            sq = (lambda st, val, ok: (np.where(ok, u.fma(val[0], val[0], st[0], r.fused),
+            sq = (lambda st, val, ok: (_keep(ok, u.fma(val[0], val[0], st[0], r.fused),
                                                 st[0]),), add[1])
             (s,) = r.moments.fold((xs,), (zero,), *sq)
             return np.zeros_like(s), u.div(s, np.broadcast_to(N, s.shape))
@@ -521,7 +530,7 @@ def _moments(u: Unit, r: Norm, xs: np.ndarray, rms: bool) -> Tuple[np.ndarray, n
         mean = u.div(s, np.broadcast_to(N, s.shape))
         d = u.sub(xs, mean[:, None])
         (s2,) = r.moments.fold((d,), (zero,), lambda st, val, ok: (
-            np.where(ok, u.fma(val[0], val[0], st[0], r.fused), st[0]),), add[1])
+            _keep(ok, u.fma(val[0], val[0], st[0], r.fused), st[0]),), add[1])
         return mean, u.div(s2, np.broadcast_to(N, s2.shape))
     update, combine = (_welford_cuda if r.statistics == "welford_cuda" else _welford_ops)(
         u, r.fused)
