@@ -10,7 +10,7 @@ Times, per thread count, on n float32 inputs (standard normal x 4, a softmax-lik
 * NumPy's float32 ``np.exp`` (not correctly rounded; the anchor) and torch's CPU
   ``torch.exp`` where torch is installed.
 
-Then a softmax of a 4096 x 4096 BF16 matrix (standard normal x 3): ``roundoff.blocks.softmax``
+Then a softmax of a 4096 x 4096 BF16 matrix (standard normal x 3): ``roundoff.nn.softmax``
 with the ``pytorch_sm90`` preset and with the default (correctly rounded) recipe, against NumPy's
 float32 softmax of the same values (``e = exp(x - max); e / sum(e)``), all threads.
 
@@ -95,7 +95,7 @@ def run(n: int, repeat: int, rounds: int, seed: int) -> List[dict]:
 
 def run_softmax(repeat: int, rounds: int, seed: int) -> List[dict]:
     import ml_dtypes
-    from roundoff import blocks
+    from roundoff import nn
     x = (np.random.default_rng(seed).standard_normal((4096, 4096)) * 3).astype(ml_dtypes.bfloat16)
     xf = x.astype(np.float32)
 
@@ -106,9 +106,9 @@ def run_softmax(repeat: int, rounds: int, seed: int) -> List[dict]:
     out = []
     ro.set_num_threads(0)
     for label, fn in (("numpy float32 softmax", numpy_softmax),
-                      ("roundoff blocks.softmax pytorch_sm90", lambda: blocks.softmax(
+                      ("roundoff nn.softmax pytorch_sm90", lambda: nn.softmax(
                           x, "pytorch_sm90")),
-                      ("roundoff blocks.softmax default (cr)", lambda: blocks.softmax(x))):
+                      ("roundoff nn.softmax default (cr)", lambda: nn.softmax(x))):
         times, loads = [], []
         for _ in range(rounds):
             times.append(best_of(fn, repeat))

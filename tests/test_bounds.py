@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import roundoff as ro
-from roundoff import blocks, bounds, orders
+from roundoff import bounds, nn, orders
 
 ORDERS = [orders.sequential(), orders.pairwise(), orders.blocked(8), orders.split_k(4),
           orders.numpy_pairwise(), orders.random_tree(3)]
@@ -165,19 +165,19 @@ def test_double_rounding_emulation_within_the_s7_bound(K, seed):
 RECIPES = {
     "default": None,
     "pytorch_sm90": "pytorch_sm90",
-    "bf16 sum": blocks.Softmax(compute="bf16"),
-    "rcp.approx, __expf, tree": blocks.Softmax(exp="sm90:__expf", normalize="reciprocal",
+    "bf16 sum": nn.Softmax(compute="bf16"),
+    "rcp.approx, __expf, tree": nn.Softmax(exp="sm90:__expf", normalize="reciprocal",
                                                divide="sm90:rcp.approx.ftz.f32",
-                                               sum=blocks.Reduction(64)),
-    "fp16 compute, butterfly": blocks.Softmax(compute="fp16", sum=blocks.Reduction(
+                                               sum=nn.Reduction(64)),
+    "fp16 compute, butterfly": nn.Softmax(compute="fp16", sum=nn.Reduction(
         "warp_pow2", warp="butterfly")),
 }
 NORM_RECIPES = {
     "default": None,
-    "tree, gpu rsqrt": blocks.Norm(moments=blocks.Reduction(128, "vec4", block="halving"),
+    "tree, gpu rsqrt": nn.Norm(moments=nn.Reduction(128, "vec4", block="halving"),
                                    rsqrt="sm90:rsqrt.approx.f32"),
-    "bf16": blocks.Norm(compute="bf16"),
-    "unfused": blocks.Norm(fused=False, moments=blocks.Reduction(512)),
+    "bf16": nn.Norm(compute="bf16"),
+    "unfused": nn.Norm(fused=False, moments=nn.Reduction(512)),
 }
 # The float64 references err by far less than this (relative), which the checks allow.
 REFERENCE_SLACK = 2.0 ** -40
@@ -207,9 +207,9 @@ def test_softmax_error_within_bound(data, name, out):
     recipe = RECIPES[name]
     e = np.exp(xf - xf.max(axis=1, keepdims=True))
     g = e / e.sum(axis=1, keepdims=True)
-    _check(blocks.softmax(x, recipe, fmt=out), g, bounds.softmax_bound(x, recipe, fmt=out),
+    _check(nn.softmax(x, recipe, fmt=out), g, bounds.softmax_bound(x, recipe, fmt=out),
            f"softmax {name}")
-    _check(blocks.log_softmax(x, recipe, fmt=out), np.log(g),
+    _check(nn.log_softmax(x, recipe, fmt=out), np.log(g),
            bounds.log_softmax_bound(x, recipe, fmt=out), f"log_softmax {name}")
 
 
@@ -232,15 +232,15 @@ def test_norm_error_within_bound(data, name, out, affine):
     recipe = NORM_RECIPES[name]
     mu = xf.mean(axis=1, keepdims=True)
     ln = (xf - mu) / np.sqrt(((xf - mu) ** 2).mean(axis=1, keepdims=True) + 1e-5) * wf + bf
-    _check(blocks.layer_norm(x, w, b, 1e-5, recipe, fmt=out), ln,
+    _check(nn.layer_norm(x, w, b, 1e-5, recipe, fmt=out), ln,
            bounds.layer_norm_bound(x, w, b, 1e-5, recipe, fmt=out), f"layer_norm {name}")
     rms_recipe = None if recipe is None else dataclasses.replace(recipe, statistics="sum_squares")
     rms = xf / np.sqrt((xf * xf).mean(axis=1, keepdims=True) + 1e-6) * wf
-    _check(blocks.rms_norm(x, w, 1e-6, rms_recipe, fmt=out), rms,
+    _check(nn.rms_norm(x, w, 1e-6, rms_recipe, fmt=out), rms,
            bounds.rms_norm_bound(x, w, 1e-6, rms_recipe, fmt=out), f"rms_norm {name}")
 
 
-@pytest.mark.parametrize("recipe", [None, "pytorch_sm90", blocks.Activation(compute="bf16")])
+@pytest.mark.parametrize("recipe", [None, "pytorch_sm90", nn.Activation(compute="bf16")])
 @pytest.mark.parametrize("out", [None, "float32"])
 def test_activation_error_within_bound(recipe, out):
     """Every BF16 value with a normal result and no overflow."""
@@ -249,24 +249,24 @@ def test_activation_error_within_bound(recipe, out):
         xf = x.astype(np.float32).astype(np.float64)
     keep = np.isfinite(xf) & (np.abs(xf) < 80) & (np.abs(xf) > 2.0 ** -60)
     x, xf = x[keep], xf[keep]
-    _check(blocks.silu(x, recipe, fmt=out), xf / (1 + np.exp(-xf)),
+    _check(nn.silu(x, recipe, fmt=out), xf / (1 + np.exp(-xf)),
            bounds.silu_bound(x, recipe, fmt=out), "silu")
     gelu = 0.5 * xf * (1 + np.vectorize(_erf)(xf / np.sqrt(2)))
-    _check(blocks.gelu(x, "none", recipe, fmt=out), gelu,
+    _check(nn.gelu(x, "none", recipe, fmt=out), gelu,
            bounds.gelu_bound(x, "none", recipe, fmt=out), "gelu")
     tanh_form = 0.5 * xf * (1 + np.tanh(np.sqrt(2 / np.pi) * (xf + 0.044715 * xf ** 3)))
-    _check(blocks.gelu(x, "tanh", recipe, fmt=out), tanh_form,
+    _check(nn.gelu(x, "tanh", recipe, fmt=out), tanh_form,
            bounds.gelu_bound(x, "tanh", recipe, fmt=out), "gelu tanh")
     if recipe is None:  # unfused x + k x^3
-        unfused = blocks.Activation(fused=False)
-        _check(blocks.gelu(x, "tanh", unfused, fmt=out), tanh_form,
+        unfused = nn.Activation(fused=False)
+        _check(nn.gelu(x, "tanh", unfused, fmt=out), tanh_form,
                bounds.gelu_bound(x, "tanh", unfused, fmt=out), "gelu tanh unfused")
 
 
 def test_block_bounds_say_nothing_when_gamma_reaches_one():
     x = np.ones((1, 600), dtype=ml_dtypes.bfloat16)
-    assert np.all(np.isinf(bounds.softmax_bound(x, blocks.Softmax(compute="e4m3"))))
-    assert np.all(np.isinf(bounds.log_softmax_bound(x, blocks.Softmax(compute="e4m3"))))
+    assert np.all(np.isinf(bounds.softmax_bound(x, nn.Softmax(compute="e4m3"))))
+    assert np.all(np.isinf(bounds.log_softmax_bound(x, nn.Softmax(compute="e4m3"))))
 
 
 def test_function_error_table():

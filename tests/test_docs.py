@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import roundoff
-from roundoff import (_arith, _casts, _formats, _special, accumulate, blocks, bounds, hw, ops,
+from roundoff import (_arith, _casts, _formats, _special, accumulate, bounds, hw, nn, ops,
                       orders)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def test_readme_examples():
 
 
 @pytest.mark.parametrize("module", [_arith, _casts, _formats, _special, ops, accumulate, orders,
-                                    hw, bounds, blocks])
+                                    hw, bounds, nn])
 def test_docstring_examples(module):
     result = doctest.testmod(module, globs={"np": np, **vars(roundoff)})
     assert result.failed == 0

@@ -168,7 +168,7 @@ def double_rounding_unit(fmt: FormatLike, via: FormatLike = "float32") -> float:
 
 # ---------------------------------------------------------------- transformer building blocks
 #
-# Bounds for roundoff.blocks' recipes, barring underflow and overflow, against the exact
+# Bounds for roundoff.nn' recipes, barring underflow and overflow, against the exact
 # function of the given inputs. A special function evaluated by an impl errs relatively by at
 # most function_error(impl): u for the correctly rounded ones, the measured maximum for the
 # GPU's (GPU_ERRORS).
@@ -232,7 +232,7 @@ def function_error(impl: str, fmt: FormatLike = "float32",
 
 
 def _rows64(x: Any, axis: int = -1) -> NDArray[np.float64]:
-    from .blocks import _values
+    from .nn import _values
     v, _ = _values(x)
     return np.moveaxis(v, axis, -1).reshape(-1, v.shape[axis])
 
@@ -261,7 +261,7 @@ def _softmax_parts(x: Any, recipe: Any, axis: int) -> Any:
     """The recipe, u, the exact e_j = exp(x_j - max) and sum s, the bound `arg` on the error
     of the computed x_j - max, and the brackets of each computed exponential and of the
     computed sum: [e_lo, e_hi] and [s_lo, s_hi]."""
-    from .blocks import Softmax, _recipe
+    from .nn import Softmax, _recipe
     xs = _rows64(x, axis)
     n = xs.shape[1]
     r = _recipe("softmax", recipe, n, Softmax)
@@ -287,7 +287,7 @@ def _softmax_parts(x: Any, recipe: Any, axis: int) -> Any:
 
 def softmax_bound(x: Any, recipe: Any = None, *, axis: int = -1,
                   fmt: Optional[FormatLike] = None) -> NDArray[np.float64]:
-    """Elementwise bound on |blocks.softmax(x, recipe) - softmax(x)| (x's values exact; the
+    """Elementwise bound on |nn.softmax(x, recipe) - softmax(x)| (x's values exact; the
     result rounded to nearest into ``fmt``, default x's format).
 
     Each computed exponential lies in [(1 - e_exp) e^-a_j e_j - f, (1 + e_exp) e^a_j e_j + f]
@@ -297,7 +297,7 @@ def softmax_bound(x: Any, recipe: Any = None, *, axis: int = -1,
     values), and the division (or reciprocal and product) adds e_d: the computed g_j lies
     between the extreme quotients. A rigorous bracket, not a first-order bound; inf where
     gamma(D, u) >= 1 (it says nothing). Returned in x's layout."""
-    from .blocks import _values
+    from .nn import _values
     v, in_fmt = _values(x)
     r, u, eta, e, total, arg, e_hi, e_lo, s_hi, s_lo, g_sum = _softmax_parts(x, recipe, axis)
     e_div = function_error(r.divide, r.compute, r.rounding)
@@ -315,11 +315,11 @@ def softmax_bound(x: Any, recipe: Any = None, *, axis: int = -1,
 
 def log_softmax_bound(x: Any, recipe: Any = None, *, axis: int = -1,
                       fmt: Optional[FormatLike] = None) -> NDArray[np.float64]:
-    """Elementwise bound on |blocks.log_softmax(x, recipe) - log_softmax(x)|: the computed
+    """Elementwise bound on |nn.log_softmax(x, recipe) - log_softmax(x)|: the computed
     sum's log is off by L = max(log(s_hi / s), -log(s_lo / s)) (the brackets of
     :func:`softmax_bound`), the log impl adds e_log |log s|, and the subtraction and the output
     rounding one unit each."""
-    from .blocks import _values
+    from .nn import _values
     v, in_fmt = _values(x)
     r, u, eta, e, total, arg, e_hi, e_lo, s_hi, s_lo, g_sum = _softmax_parts(x, recipe, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -335,7 +335,7 @@ def log_softmax_bound(x: Any, recipe: Any = None, *, axis: int = -1,
 
 
 def _norm_parts(x: Any, weight: Any, eps: float, recipe: Any, op: str) -> Any:
-    from .blocks import Norm, _recipe, _values
+    from .nn import Norm, _recipe, _values
     xs = _rows64(x)
     n = xs.shape[1]
     r = _recipe(op, recipe, n, Norm)
@@ -351,13 +351,13 @@ def _norm_parts(x: Any, weight: Any, eps: float, recipe: Any, op: str) -> Any:
 
 def rms_norm_bound(x: Any, weight: Any = None, eps: float = 1e-6, recipe: Any = None, *,
                    fmt: Optional[FormatLike] = None) -> NDArray[np.float64]:
-    """Elementwise bound on |blocks.rms_norm(x, weight, eps, recipe) - rms_norm(x)| for the
+    """Elementwise bound on |nn.rms_norm(x, weight, eps, recipe) - rms_norm(x)| for the
     statistics 'sum_squares' and 'two_pass' (squares summed by FMA, depth D + 1): the mean
     square plus eps is off by at most gamma(D + 3, u) relatively, so rsqrt by
     (1 - gamma)^-1/2 and the impl's error, then one or two products: rigorous, relative."""
-    from .blocks import _values
+    from .nn import _values
     if recipe is None:
-        from .blocks import Norm
+        from .nn import Norm
         recipe = Norm(statistics="sum_squares")
     r, u, xs, n, w = _norm_parts(x, weight, eps, recipe, "rms_norm")
     g = gamma(r.moments.depth(n) + 3, u)
@@ -375,13 +375,13 @@ def rms_norm_bound(x: Any, weight: Any = None, eps: float = 1e-6, recipe: Any = 
 def layer_norm_bound(x: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5,
                      recipe: Any = None, *, fmt: Optional[FormatLike] = None
                      ) -> NDArray[np.float64]:
-    """Elementwise bound on |blocks.layer_norm(x, ...) - layer_norm(x)| for two-pass
+    """Elementwise bound on |nn.layer_norm(x, ...) - layer_norm(x)| for two-pass
     statistics: the mean errs by dmu <= gamma(D + 1) sum|x| / n; each centred value by
     E_i <= dmu (1 + u) + u |x_i - mu|; the centred squares' sum by 2u sum|d_i|(|d_i| + dmu)
     + sum E_i^2 + gamma(D + 1) (its value) (the mean's error cancels from sum d_i, to first
     and every order); then the divisions, eps, rsqrt and the affine FMA, each bounded
     numerically from the data. Rigorous barring underflow."""
-    from .blocks import _values
+    from .nn import _values
     r, u, xs, n, w = _norm_parts(x, weight, eps, recipe, "layer_norm")
     b = None if bias is None else _values(bias, "bias")[0]
     D = r.moments.depth(n)
@@ -425,7 +425,7 @@ def layer_norm_bound(x: Any, weight: Any = None, bias: Any = None, eps: float = 
 def _activation_parts(x: Any, recipe: Any, op: str) -> Any:
     """x's values and format, the recipe and its u; inputs must be values of the compute
     format (the bounds do not cover an input rounding)."""
-    from .blocks import Activation, _recipe, _values
+    from .nn import Activation, _recipe, _values
     v, in_fmt = _values(x)
     r = _recipe(op, recipe, max(v.size, 1), Activation)
     if np.any(_input_error(v, r.compute, 1.0) > 0):
@@ -435,7 +435,7 @@ def _activation_parts(x: Any, recipe: Any, op: str) -> Any:
 
 def silu_bound(x: Any, recipe: Any = None, *, fmt: Optional[FormatLike] = None
                ) -> NDArray[np.float64]:
-    """Elementwise bound on |blocks.silu(x, recipe) - silu(x)|: e^-x off by e_exp
+    """Elementwise bound on |nn.silu(x, recipe) - silu(x)|: e^-x off by e_exp
     relatively, 1 + e^-x then by (e_exp e/(1 + e) + u) at most, the division by e_d: the
     relative error is at most (1 + e_d) / (1 - e_exp - u - e_exp u) - 1."""
     v, in_fmt, r, u = _activation_parts(x, recipe, "silu")
@@ -451,7 +451,7 @@ def silu_bound(x: Any, recipe: Any = None, *, fmt: Optional[FormatLike] = None
 
 def gelu_bound(x: Any, approximate: str = "none", recipe: Any = None, *,
                fmt: Optional[FormatLike] = None) -> NDArray[np.float64]:
-    """Elementwise bound on |blocks.gelu(x, approximate, recipe) - gelu(x)| against the exact
+    """Elementwise bound on |nn.gelu(x, approximate, recipe) - gelu(x)| against the exact
     form computed (erf, or tanh with the exact constants sqrt(2/pi) and 0.044715). x * 0.5 is
     exact; then, erf form: erf's argument errs by (2u + u^2)|x / sqrt 2| (the constant's and
     the product's roundings), which moves erf by at most 2/sqrt(pi) times that; tanh form:

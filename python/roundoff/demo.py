@@ -108,7 +108,7 @@ def _special_functions() -> None:
     print(f"  2^0.25: GPU {float(ro.exp2(x1, 'float32', impl='sm90:ex2.approx.ftz.f32')):.9f}, "
           f"correctly rounded {float(ro.exp2(x1, 'float32')):.9f} (exact 1.189207115...)")
     print("  Each model was run against every float32 input on the GPU: no mismatch\n"
-          "  (tests/data/mufu_sm90/verify_log.txt); roundoff.blocks builds PyTorch's softmax,\n"
+          "  (tests/data/mufu_sm90/verify_log.txt); roundoff.nn builds PyTorch's softmax,\n"
           "  norms and activations from them, bit for bit.")
 
 

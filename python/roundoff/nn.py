@@ -12,11 +12,11 @@ inputs, bit for bit against captures (tests/data/torch_sm90): ``recipe="pytorch_
 picks the kernel PyTorch launches for the row length, as :func:`pytorch_sm90` documents.
 
 >>> import numpy as np, ml_dtypes
->>> from roundoff import blocks
+>>> from roundoff import nn
 >>> x = np.array([[1.0, 2.0, 3.0, 4.0]], dtype=ml_dtypes.bfloat16)
->>> blocks.softmax(x)          # float32 steps, correctly rounded exp and division
+>>> nn.softmax(x)          # float32 steps, correctly rounded exp and division
 array([[0.0319824, 0.0869141, 0.237305, 0.644531]], dtype=bfloat16)
->>> blocks.softmax(x, recipe="pytorch_sm90").view(np.uint16)   # as F.softmax on an H100/H200
+>>> nn.softmax(x, recipe="pytorch_sm90").view(np.uint16)   # as F.softmax on an H100/H200
 array([[15619, 15794, 15987, 16165]], dtype=uint16)
 """
 
@@ -45,7 +45,7 @@ class Unit:
 
     float32 to nearest-even runs as NumPy float32 arithmetic: IEEE binary32 operations, each
     correctly rounded, which is what roundoff's ``add``/``sub``/``mul``/``div`` into float32
-    return (tests/test_blocks.py checks it); FMA always goes through :func:`roundoff.fma`.
+    return (tests/test_nn.py checks it); FMA always goes through :func:`roundoff.fma`.
     """
 
     def __init__(self, fmt: FormatLike, rounding: RoundingMode = "nearest_even") -> None:
@@ -183,8 +183,7 @@ class Reduction:
                 out.append(np.where(v < vectors, width * v + i, -1))
         return out
 
-    def fold(self, values: State, identity: State, update: Callable[[State, State, np.ndarray],
-                                                                      State],
+    def fold(self, values: State, identity: State, update: Callable[[State, State, Any], State],
              combine: Callable[[State, State], State]) -> State:
         """Reduce rows (the last axis) of `values` (arrays of one shape): per thread
         ``state = update(state, value, valid)`` from ``identity`` (valid: a mask, or True

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import roundoff as ro
-from roundoff import blocks
+from roundoff import nn
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "torch_sm90")
 DTYPES = {"bfloat16": ml_dtypes.bfloat16, "float16": np.float16}
@@ -49,14 +49,14 @@ def test_pytorch_preset_rows_bit_exact(case):
     x = arrays[case["name"] + "__x"].view(dt)
     op = case["op"]
     if op in ("softmax", "log_softmax"):
-        got = getattr(blocks, op)(x, "pytorch_sm90")
+        got = getattr(nn, op)(x, "pytorch_sm90")
     elif op == "layer_norm":
         w = arrays.get(case["name"] + "__w")
         b = arrays.get(case["name"] + "__b")
-        got = blocks.layer_norm(x, None if w is None else w.view(dt),
+        got = nn.layer_norm(x, None if w is None else w.view(dt),
                                 None if b is None else b.view(dt), case["eps"], "pytorch_sm90")
     else:
-        got = blocks.rms_norm(x, arrays[case["name"] + "__w"].view(dt), case["eps"],
+        got = nn.rms_norm(x, arrays[case["name"] + "__w"].view(dt), case["eps"],
                               "pytorch_sm90")
     assert got.dtype == np.dtype(dt)
     assert_bits(got, arrays[case["name"] + "__out"], case["dtype"], case["name"])
@@ -68,9 +68,9 @@ def test_pytorch_preset_activations_every_code(case):
     x = np.arange(65536, dtype=np.uint16).view(DTYPES[case["dtype"]])
     op = case["op"]
     if op == "silu":
-        got = blocks.silu(x, "pytorch_sm90")
+        got = nn.silu(x, "pytorch_sm90")
     else:
-        got = blocks.gelu(x, "tanh" if op == "gelu_tanh" else "none", "pytorch_sm90")
+        got = nn.gelu(x, "tanh" if op == "gelu_tanh" else "none", "pytorch_sm90")
     assert_bits(got, arrays[case["name"] + "__out"], case["dtype"], case["name"])
 
 
@@ -81,7 +81,7 @@ def test_pytorch_preset_kernel_choice():
         if "shape" not in c:
             continue
         n = c["shape"][1]
-        recipe = blocks.pytorch_sm90(c["op"], n)
+        recipe = nn.pytorch_sm90(c["op"], n)
         kernels = " ".join(c["kernels"])
         if c["op"] in ("softmax", "log_softmax"):
             family = ("softmax_warp_forward" if recipe.sum.threads == "warp_pow2" else
@@ -101,7 +101,7 @@ def test_native_float32_unit_equals_roundoff_ops():
     a = (rng.standard_normal(20000) * 2.0 ** rng.integers(-140, 120, 20000)).astype(np.float32)
     b = (rng.standard_normal(20000) * 2.0 ** rng.integers(-140, 120, 20000)).astype(np.float32)
     a[:6] = [0.0, -0.0, np.inf, 1e-45, 3.4e38, np.nan]
-    u = blocks.Unit("float32")
+    u = nn.Unit("float32")
     assert u.native
     for op in ("add", "sub", "mul", "div"):
         with np.errstate(all="ignore"):
@@ -121,9 +121,9 @@ def _fold_exact(red, values):
     return s
 
 
-@pytest.mark.parametrize("red", [blocks.Reduction(), blocks.Reduction("warp_pow2", warp="butterfly"),
-                                 blocks.Reduction("block_1024"), blocks.Reduction(128, "vec4", block="halving"),
-                                 blocks.Reduction(64, "vec8"), blocks.Reduction(7)])
+@pytest.mark.parametrize("red", [nn.Reduction(), nn.Reduction("warp_pow2", warp="butterfly"),
+                                 nn.Reduction("block_1024"), nn.Reduction(128, "vec4", block="halving"),
+                                 nn.Reduction(64, "vec8"), nn.Reduction(7)])
 @pytest.mark.parametrize("n", [1, 5, 32, 100, 2048, 4104])
 def test_reduction_takes_every_value_once(red, n):
     if red.assign == "vec4" and n % 4 or red.assign == "vec8" and n % 8:
@@ -139,13 +139,13 @@ def test_reduction_order_is_the_stated_tree():
     """Orders differ observably: summing 1, 2^24, -2^24 in float32 sequentially loses the 1;
     a butterfly over 4 lanes pairs 1 with -2^24 first."""
     x = np.array([[1.0, 2.0 ** 24, -(2.0 ** 24), 0.0]], dtype=np.float32)
-    u = blocks.Unit("float32")
+    u = nn.Unit("float32")
     add = (lambda st, v, ok: (np.where(ok, u.add(st[0], v[0]), st[0]),),
            lambda a, b: (u.add(a[0], b[0]),))
     zero = (np.zeros((), np.float32),)
-    assert blocks.Reduction().fold((x,), zero, *add)[0][0] == 0.0      # (1 + 2^24) - 2^24
+    assert nn.Reduction().fold((x,), zero, *add)[0][0] == 0.0      # (1 + 2^24) - 2^24
     # lanes 0..3; butterfly: lane 0 + lane 2 = 1 - 2^24, lane 1 + lane 3 = 2^24; then 1
-    assert blocks.Reduction(4, warp="butterfly").fold((x,), zero, *add)[0][0] == 1.0
+    assert nn.Reduction(4, warp="butterfly").fold((x,), zero, *add)[0][0] == 1.0
 
 
 def test_default_recipes_are_close_to_exact():
@@ -161,7 +161,7 @@ def test_default_recipes_are_close_to_exact():
     ref["layer_norm"] = (x64 - mu) / np.sqrt(((x64 - mu) ** 2).mean(axis=1, keepdims=True) + 1e-5)
     ref["rms_norm"] = x64 / np.sqrt((x64 ** 2).mean(axis=1, keepdims=True) + 1e-6)
     for name, want in ref.items():  # norms: errors relative to the row's scale (about 1)
-        got = getattr(blocks, name)(x).astype(np.float64)
+        got = getattr(nn, name)(x).astype(np.float64)
         scale = np.abs(want) if "softmax" in name else np.maximum(np.abs(want), 1.0)
         assert (np.abs(got - want) / scale).max() < 64 * 2.0 ** -24, name
 
@@ -169,8 +169,8 @@ def test_default_recipes_are_close_to_exact():
 def test_what_if_bf16_accumulation_changes_the_sum():
     """A recipe is data: the same softmax with the row sum accumulated in bf16."""
     x = np.linspace(-3, 3, 3000).astype(np.float32)[None, :]
-    base = blocks.softmax(x, blocks.Softmax())
-    bf16 = blocks.softmax(x, dataclasses.replace(blocks.Softmax(), compute="bf16"))
+    base = nn.softmax(x, nn.Softmax())
+    bf16 = nn.softmax(x, dataclasses.replace(nn.Softmax(), compute="bf16"))
     assert not np.array_equal(base, bf16)
     exact = np.exp(x.astype(np.float64) - 3) / np.exp(x.astype(np.float64) - 3).sum()
     assert np.abs(bf16 - exact).max() > np.abs(base - exact).max()
@@ -188,7 +188,7 @@ def test_gelu_silu_defaults_match_exact_values():
         exact = {"gelu": 0.5 * xf * (1 + np.vectorize(erf)(xf / np.sqrt(2.0))),
                  "silu": xf / (1 + np.exp(-xf))}
         for name, want in exact.items():
-            got = getattr(blocks, name)(x).astype(np.float64)
+            got = getattr(nn, name)(x).astype(np.float64)
             ok = np.isfinite(want) & (np.abs(want) > 2.0 ** -120) & ((xf > -3) | (name != "gelu"))
             ulp = 2.0 ** (np.floor(np.log2(np.abs(want[ok]))) - 7)
             assert np.all(np.abs(got[ok] - want[ok]) <= ulp), name
@@ -199,31 +199,31 @@ def test_gelu_silu_defaults_match_exact_values():
 def test_bad_input():
     x = np.ones((2, 8), dtype=np.float32)
     with pytest.raises(ValueError, match="recipe: a Softmax or one of"):
-        blocks.softmax(x, "pytorch_sm80")
+        nn.softmax(x, "pytorch_sm80")
     with pytest.raises(TypeError, match="recipe: expected a Softmax"):
-        blocks.softmax(x, blocks.Norm())
+        nn.softmax(x, nn.Norm())
     with pytest.raises(ValueError, match="axis"):
-        blocks.softmax(x, axis=2)
+        nn.softmax(x, axis=2)
     with pytest.raises(ValueError, match="weight: shape"):
-        blocks.layer_norm(x, np.ones(3))
+        nn.layer_norm(x, np.ones(3))
     with pytest.raises(ValueError, match="divisible"):
-        blocks.softmax(np.ones((1, 9)), blocks.Softmax(sum=blocks.Reduction(4, "vec4")))
+        nn.softmax(np.ones((1, 9)), nn.Softmax(sum=nn.Reduction(4, "vec4")))
     with pytest.raises(ValueError, match="threads"):
-        blocks.Reduction(48)
+        nn.Reduction(48)
     with pytest.raises(ValueError, match="warp"):
-        blocks.Reduction(32, warp="ring")
+        nn.Reduction(32, warp="ring")
     with pytest.raises(ValueError, match="statistics"):
-        blocks.Norm(statistics="welford")
+        nn.Norm(statistics="welford")
     with pytest.raises(ValueError, match="rms_norm takes statistics"):
-        blocks.rms_norm(x, recipe=blocks.Norm(statistics="welford_cuda"))
+        nn.rms_norm(x, recipe=nn.Norm(statistics="welford_cuda"))
     with pytest.raises(ValueError, match="not modelled"):
-        blocks.softmax(np.ones((1, 20001), dtype=np.float16), "pytorch_sm90")
+        nn.softmax(np.ones((1, 20001), dtype=np.float16), "pytorch_sm90")
     with pytest.raises(ValueError, match="approximate"):
-        blocks.gelu(x, "erf")
+        nn.gelu(x, "erf")
     with pytest.raises(ValueError, match="eps"):
-        blocks.layer_norm(x, eps=-1.0)
+        nn.layer_norm(x, eps=-1.0)
     with pytest.raises(ValueError, match="x: needs at least one dimension"):
-        blocks.softmax(1.0)
+        nn.softmax(1.0)
     y = x.copy()
-    blocks.layer_norm(x, np.ones(8), np.zeros(8))
+    nn.layer_norm(x, np.ones(8), np.zeros(8))
     assert np.array_equal(x, y)
