@@ -14,7 +14,7 @@ Then a softmax of a 4096 x 4096 BF16 matrix (standard normal x 3): ``roundoff.nn
 with the ``pytorch_sm90`` preset and with the default (correctly rounded) recipe, against NumPy's
 float32 softmax of the same values (``e = exp(x - max); e / sum(e)``), all threads.
 
-Targets (issue 11): CR exp of float32 into BF16 at 0.5 G results/s per thread, the MUFU models at
+Targets: CR exp of float32 into BF16 at 0.5 G results/s per thread, the MUFU models at
 1 G results/s per thread, the softmax preset within 10x NumPy's time. Every row is repeated; the table gives each row's best and the range
 of its repeats' medians (``--rounds``). With ``--out FILE`` the table replaces its section of
 FILE (bench/RESULTS.md).
