@@ -171,6 +171,11 @@ RECIPES = {
                                                sum=nn.Reduction(64)),
     "fp16 compute, butterfly": nn.Softmax(compute="fp16", sum=nn.Reduction(
         "warp_pow2", warp="butterfly")),
+    "scaled, fused": nn.Softmax(scale=0.088388, subtract="fused"),
+    "scaled base 2, separate, MUFU": nn.Softmax(scale=0.088388 * 1.4426950408889634,
+                                                exp_base="2", exp="sm90:ex2.approx.ftz.f32",
+                                                subtract="separate",
+                                                sum=nn.Reduction("block_1024")),
 }
 NORM_RECIPES = {
     "default": None,
@@ -205,10 +210,17 @@ def _check(got, want, bound, what):
 def test_softmax_error_within_bound(data, name, out):
     x, xf = _rows(data.draw)
     recipe = RECIPES[name]
-    e = np.exp(xf - xf.max(axis=1, keepdims=True))
+    k = 1.0
+    if recipe is not None and not isinstance(recipe, str) and recipe.scale is not None:
+        k = recipe.scale * (np.log(2) if recipe.exp_base == "2" else 1.0)
+        x = (x.astype(np.float64) * 8).astype(x.dtype)  # attention-score magnitudes
+        xf = x.astype(np.float64)
+    e = np.exp(k * (xf - xf.max(axis=1, keepdims=True)))
     g = e / e.sum(axis=1, keepdims=True)
     _check(nn.softmax(x, recipe, fmt=out), g, bounds.softmax_bound(x, recipe, fmt=out),
            f"softmax {name}")
+    if recipe is not None and not isinstance(recipe, str) and recipe.exp_base == "2":
+        return  # log_softmax takes base e
     _check(nn.log_softmax(x, recipe, fmt=out), np.log(g),
            bounds.log_softmax_bound(x, recipe, fmt=out), f"log_softmax {name}")
 

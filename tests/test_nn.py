@@ -194,6 +194,28 @@ def test_gelu_silu_defaults_match_exact_values():
             assert np.all(np.abs(got[ok] - want[ok]) <= ulp), name
 
 
+def test_scaled_softmax_recipes():
+    """scale = 1 changes nothing; fusing x * scale into the subtraction changes some bits (one
+    rounding fewer); base 2 with log2(e) folded into the scale is softmax(scale * x) up to the
+    folded constant's rounding."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((8, 300)) * 20).astype(ml_dtypes.bfloat16)
+    assert np.array_equal(nn.softmax(x, nn.Softmax(scale=1.0), fmt="float32"),
+                          nn.softmax(x, nn.Softmax(), fmt="float32"))
+    fused = nn.softmax(x, nn.Softmax(scale=0.0883883, subtract="fused"), fmt="float32")
+    separate = nn.softmax(x, nn.Softmax(scale=0.0883883), fmt="float32")
+    assert not np.array_equal(fused, separate)
+    base2 = nn.softmax(x, nn.Softmax(scale=0.0883883 * 1.4426950408889634, exp_base="2",
+                                     exp="sm90:ex2.approx.ftz.f32"), fmt="float32")
+    assert np.max(np.abs(base2.astype(np.float64) - separate) / separate) < 2.0 ** -18
+    with pytest.raises(ValueError, match="log_softmax takes exp_base"):
+        nn.log_softmax(x, nn.Softmax(exp_base="2"))
+    with pytest.raises(ValueError, match="scale"):
+        nn.Softmax(scale=-1.0)
+    with pytest.raises(ValueError, match="subtract"):
+        nn.Softmax(subtract="fma")
+
+
 # ---- bad input ----
 
 def test_bad_input():

@@ -273,9 +273,23 @@ def _softmax_parts(x: Any, recipe: Any, axis: int) -> Any:
     # rounded max): |t - (x - m)| <= arg.
     arg = (inexact + inexact.max(axis=1, keepdims=True)
            + u * (np.abs(xs - m) + 2 * inexact) + eta)
+    sigma = 1.0 if r.scale is None else float(r.scale)
+    if r.scale is not None:
+        # t = fl(x sc - fl(m sc)) (fused) or fl(fl(x sc) - fl(m sc)), sc = scale (1 + d0):
+        # |t - scale (x - m)| <= scale ((|x - m| + |m|(1 + u)) u + inputs' errors) (1 + u)
+        # + u |t|, plus u (1 + u) scale |x| for the separate product.
+        inputs = inexact + inexact.max(axis=1, keepdims=True)
+        d = sigma * np.abs(xs - m)
+        arg = ((sigma * (u * np.abs(xs - m) + u * (1 + u) * np.abs(m)) + sigma * (1 + u) * inputs)
+               * (1 + u) + u * (d + sigma * (u * np.abs(xs - m) + 2 * u * np.abs(m) + 2 * inputs))
+               + eta)
+        if r.subtract == "separate":
+            arg = arg + u * (1 + u) ** 2 * sigma * (np.abs(xs) + inexact)
+    k = sigma * (math.log(2) if r.exp_base == "2" else 1.0)  # e_j = exp(k (x_j - m))
+    arg = arg * (math.log(2) if r.exp_base == "2" else 1.0)  # in the exponent's natural units
     e_exp = function_error(r.exp, r.compute, r.rounding)
     floor = _function_floor(r.exp, r.compute)
-    e = np.exp(xs - m)
+    e = np.exp(k * (xs - m))
     e_hi = (1 + e_exp) * np.exp(arg) * e + floor
     e_lo = np.maximum((1 - e_exp) * np.exp(-arg) * e - floor, 0.0)
     g_sum = gamma(r.sum.depth(n), u)
@@ -291,7 +305,8 @@ def softmax_bound(x: Any, recipe: Any = None, *, axis: int = -1,
     result rounded to nearest into ``fmt``, default x's format).
 
     Each computed exponential lies in [(1 - e_exp) e^-a_j e_j - f, (1 + e_exp) e^a_j e_j + f]
-    (a_j bounds the error of x_j - max, e_exp = :func:`function_error` of the exp impl, f the
+    (a_j bounds the error of x_j - max, or of the recipe's scaled difference, in the
+    exponent's natural units, e_exp = :func:`function_error` of the exp impl, f the
     absolute error of an underflowing result), the computed row sum within gamma(D, u) of the
     sum of the computed exponentials (D: the recipe's reduction depth; additions of positive
     values), and the division (or reciprocal and product) adds e_d: the computed g_j lies

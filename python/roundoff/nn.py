@@ -246,7 +246,14 @@ class Softmax:
     """softmax / log_softmax over a row: m = max (exact), t = x - m, e = exp(t), s = the row
     sum of e (``sum``), then e / s (``normalize="divide"``) or e * (1 / s) (``"reciprocal"``),
     or t - log(s) for log_softmax; every step rounded into ``compute``; the result rounded
-    into the output format."""
+    into the output format.
+
+    With a ``scale`` (> 0; rounded into ``compute``) the row is scale * x, as attention
+    kernels scale their scores: t = x * scale - m * scale, each product rounded
+    (``subtract="separate"``, as FlashAttention 2 in PyTorch) or the first fused with the
+    subtraction (``"fused"``, one FMA, as Triton's kernel). ``exp_base="2"`` takes 2^t with
+    ``exp`` an exp2 impl (the kernels fold log2(e) into the scale): the exact function is then
+    softmax(ln 2 * scale * x)."""
 
     compute: FormatLike = "float32"
     rounding: RoundingMode = "nearest_even"
@@ -255,10 +262,20 @@ class Softmax:
     normalize: str = "divide"
     divide: str = "cr"   # impl of the division (or of the reciprocal)
     log: str = "cr"      # impl of log (log_softmax)
+    scale: Optional[float] = None
+    subtract: str = "separate"
+    exp_base: str = "e"
 
     def __post_init__(self) -> None:
         if self.normalize not in ("divide", "reciprocal"):
             raise ValueError(f"normalize: 'divide' or 'reciprocal', got {self.normalize!r}")
+        if self.subtract not in ("separate", "fused"):
+            raise ValueError(f"subtract: 'separate' or 'fused', got {self.subtract!r}")
+        if self.exp_base not in ("e", "2"):
+            raise ValueError(f"exp_base: 'e' or '2', got {self.exp_base!r}")
+        if self.scale is not None and (isinstance(self.scale, bool) or not isinstance(
+                self.scale, (int, float)) or not 0 < self.scale < float("inf")):
+            raise ValueError(f"scale: a positive finite number or None, got {self.scale!r}")
 
 
 @dataclass(frozen=True)
@@ -422,9 +439,15 @@ def _softmax(x: ArrayLike, recipe: Any, axis: int, fmt: Optional[FormatLike],
     v, in_fmt, shape, axis = _rows(x, axis, u)
     xs = u.value(v.reshape(-1, n))
     m = np.max(xs, axis=1, keepdims=True)  # exact in any order
-    with np.errstate(invalid="ignore"):
-        t = u.sub(xs, m)
-    e = u.fn("exp", t, r.exp)
+    if log and r.exp_base != "e":
+        raise ValueError("recipe: log_softmax takes exp_base 'e'")
+    with np.errstate(invalid="ignore", over="ignore"):
+        if r.scale is None:
+            t = u.sub(xs, m)
+        else:  # x * scale - m * scale: the first product fused with the subtraction, or not
+            sc = _constant(u, r.scale)
+            t = u.fma(xs, np.broadcast_to(sc, xs.shape), -u.mul(m, sc), r.subtract == "fused")
+    e = u.fn("exp" if r.exp_base == "e" else "exp2", t, r.exp)
     zero = (np.zeros((), u.dtype),)
     (s,) = r.sum.fold((e,), zero, lambda st, val, ok: (_keep(ok, u.add(st[0], val[0]),
                                                                  st[0]),),
