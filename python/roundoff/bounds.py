@@ -20,7 +20,7 @@ rounding (Connolly, Higham & Mary 2021) holds for any data with the stated proba
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -349,92 +349,339 @@ def log_softmax_bound(x: Any, recipe: Any = None, *, axis: int = -1,
     return np.moveaxis(bound.reshape(np.moveaxis(v, axis, -1).shape), -1, axis)
 
 
-def _norm_parts(x: Any, weight: Any, eps: float, recipe: Any, op: str) -> Any:
+def _norm_parts(x: Any, weight: Any, recipe: Any, op: str) -> Any:
+    """The recipe (refused where nn refuses it, or where the bound needs what it lacks), u,
+    the rows as float64, n and the weight's values."""
     from .nn import Norm, _recipe, _values
     xs = _rows64(x)
     n = xs.shape[1]
     r = _recipe(op, recipe, n, Norm)
-    if r.statistics not in ("two_pass", "sum_squares"):
-        raise ValueError(f"recipe: bounds cover the statistics 'two_pass' and 'sum_squares'; "
-                         f"{r.statistics!r} (Welford) has none here yet")
+    if op == "rms_norm" and r.statistics == "welford_cuda":
+        raise ValueError("recipe: rms_norm takes statistics 'sum_squares', 'two_pass' or "
+                         "'welford_ops'")
+    if op == "layer_norm" and r.statistics == "sum_squares":
+        raise ValueError("recipe: layer_norm needs the mean: statistics 'two_pass' or "
+                         "'welford_*'")
     if np.any(_input_error(xs, r.compute, 1.0) > 0):
         raise ValueError(f"x: the bound needs inputs that {format(r.compute)} holds exactly")
+    p = format(r.compute).precision
+    if r.statistics.startswith("welford") and n > 2 ** p:
+        raise ValueError(f"recipe: Welford counts reach the row length {n}, and "
+                         f"{format(r.compute)} holds integers exactly only up to 2^{p}: the "
+                         "bound needs exact counts")
     u = unit_roundoff(r.compute, r.rounding)
     w = None if weight is None else _values(weight, "weight")[0]
     return r, u, xs, n, w
 
 
-def rms_norm_bound(x: Any, weight: Any = None, eps: float = 1e-6, recipe: Any = None, *,
-                   fmt: Optional[FormatLike] = None) -> NDArray[np.float64]:
-    """Elementwise bound on |nn.rms_norm(x, weight, eps, recipe) - rms_norm(x)| for the
-    statistics 'sum_squares' and 'two_pass' (squares summed by FMA, depth D + 1): the mean
-    square plus eps is off by at most gamma(D + 3, u) relatively, so rsqrt by
-    (1 - gamma)^-1/2 and the impl's error, then one or two products: rigorous, relative."""
-    from .nn import _values
-    if recipe is None:
-        from .nn import Norm
-        recipe = Norm(statistics="sum_squares")
-    r, u, xs, n, w = _norm_parts(x, weight, eps, recipe, "rms_norm")
-    g = gamma(r.moments.depth(n) + 3, u)
-    e_r = function_error(r.rsqrt, r.compute, r.rounding)
-    products = 1 if w is None else 2
-    rel = (1 + e_r) * (1 - g) ** -0.5 * (1 + u) ** products - 1 if g < 1 else np.inf
-    y = xs / np.sqrt((xs * xs).mean(axis=1, keepdims=True) + eps)
-    if w is not None:
-        y = y * w
-    out = fmt if fmt is not None else _values(x)[1]
-    bound = np.abs(y) * rel * (1 + unit_roundoff(out)) + _output_rounding(y, out)
-    return (bound * _MEASURED_MARGIN).reshape(np.shape(x))
+# ------------------------------------------------ Welford statistics: radii along the tree
+#
+# Each fold state is extended to (m, e_m, r_m, s, e_s, r_s, c): c the count (exact: the
+# compute format holds every count, _norm_parts checks it), m and s the recipe's own Welford
+# formulas evaluated in float64 without FMA, the centres: they approximate the exact mean and
+# M2 = sum (x - mean)^2 of the values folded into the state (the exact recurrences keep
+# these: an update or combine of exact states is exact). e_* bounds |centre - exact| and r_*
+# |computed - exact|, the computed value being the recipe's. Both follow one derivation per
+# formula, held stacked as R = [e, r] with U = [2^-53, u] (float64's and the compute format's
+# unit roundoff) and NF = [1, 1 or 0] (a product is rounded before its addition: always in
+# float64, in the compute format unless fused). For the result q of one operation, P bounds
+# the error its operands carry into it (linear sensitivities derived by hand, so that
+# correlated errors cancel where the formula cancels them: the old mean's error is damped by
+# 1 - 1/c in an update, the two means' errors are averaged in a combine); the exact q is at
+# most M = |q's centre| + P[0]; the operation's own rounding adds at most U (M + P), U times
+# the exact result on the operands it actually had. The radii are sums of products of
+# non-negative terms, each evaluated with a relative float64 error below k 2^-53 for a depth
+# k of a few per fold step, and magnitudes such as |x - m_c| are exact to a relative 2^-52:
+# _MEASURED_MARGIN on the final bound covers both.
+
+_U64 = 2.0 ** -53
+State = Tuple[np.ndarray, ...]
+Update = Callable[[State, State, Any], State]
+Combine = Callable[[State, State], State]
 
 
-def layer_norm_bound(x: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5,
-                     recipe: Any = None, *, fmt: Optional[FormatLike] = None
-                     ) -> NDArray[np.float64]:
-    """Elementwise bound on |nn.layer_norm(x, ...) - layer_norm(x)| for two-pass
-    statistics: the mean errs by dmu <= gamma(D + 1) sum|x| / n; each centred value by
-    E_i <= dmu (1 + u) + u |x_i - mu|; the centred squares' sum by 2u sum|d_i|(|d_i| + dmu)
-    + sum E_i^2 + gamma(D + 1) (its value) (the mean's error cancels from sum d_i, to first
-    and every order); then the divisions, eps, rsqrt and the affine FMA, each bounded
-    numerically from the data. Rigorous barring underflow."""
-    from .nn import _values
-    r, u, xs, n, w = _norm_parts(x, weight, eps, recipe, "layer_norm")
-    b = None if bias is None else _values(bias, "bias")[0]
-    D = r.moments.depth(n)
-    g1 = gamma(D + 1, u)
+class _Radii:
+    """The stacked units U and NF for arrays of a given number of dimensions, and the
+    roundings' radii, recording per row the largest value (M + r) a rounding into the compute
+    format may have to hold, so that a possible overflow is seen."""
+
+    def __init__(self, u: float, fused: bool) -> None:
+        self.u, self.nf = np.array([_U64, u]), np.array([1.0, 0.0 if fused else 1.0])
+        self.peak: Any = 0.0
+
+    def units(self, a: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        shape = (2,) + (1,) * a.ndim
+        return self.u.reshape(shape), self.nf.reshape(shape)
+
+    def error(self, P: np.ndarray, M: np.ndarray, product: bool = False) -> np.ndarray:
+        """The rounding's own error, U (M + P), of a result whose exact value is at most M
+        with operands off by P (``product``: a product, rounded only where NF says)."""
+        U, NF = self.units(M)
+        top = np.broadcast_to(M + P[1], P.shape[1:])
+        self.peak = np.maximum(self.peak, top.reshape(top.shape[0], -1).max(axis=1))
+        return U * (M + P) * (NF if product else 1.0)
+
+    def rounded(self, P: np.ndarray, M: np.ndarray, product: bool = False) -> np.ndarray:
+        """The radius after the rounding: P plus :meth:`error`."""
+        return P + self.error(P, M, product)
+
+
+def _welford_radii(kind: str, radii: _Radii) -> Tuple[Update, Combine]:
+    """update and combine for :meth:`~roundoff.nn.Reduction.fold` on extended states
+    (m, e_m, r_m, s, e_s, r_s, c) that follow nn's ``_welford_cuda`` (``kind``
+    "welford_cuda") or ``_welford_ops`` formulas: see the comment above for what each holds."""
+    from .nn import _keep
+
+    def update(st: State, val: State, ok: Any) -> State:
+        m, em, rm, s, es, rs, c = st
+        x = val[0]
+        U, NF = radii.units(m)
+        Rm, Rs = np.stack([em, rm]), np.stack([es, rs])
+        c1 = c + 1
+        # d = x - m: the computed d is off by -dm plus its own rounding Ed <= U |x - m^|,
+        # with |x - m^| <= |d| + |dm| and |d| <= Md.
+        d = x - m
+        Md = np.abs(d) + em
+        Ed = radii.error(Rm, Md)
+        Rd = Rm + Ed
+        # q = d / c1, one rounding (welford_ops), or d * fl(1/c1) (welford_cuda: the
+        # reciprocal's relative U, then the product's rounding unless it is fused into the
+        # FMA): the computed q is d/c1 - dm/c1 + (at most Eq).
+        Eq = Ed / c1 + U * (Md + Rd) / c1
+        if kind == "welford_cuda":
+            Eq = Eq + NF * U * (1 + U) * (Md + Rd) / c1
+            q = d * (1.0 / c1)
+        else:
+            q = d / c1
+        # m1 = m + q, rounded: m^ + q^ - (m + d/c1) = dm (1 - 1/c1) + (at most Eq).
+        m1 = m + q
+        P = Rm * (c / c1) + Eq
+        Rm1 = radii.rounded(P, np.abs(m1) + P[0])
+        # e = x - m1 (exactly d c/c1), rounded.
+        e = x - m1
+        Me = np.abs(e) + Rm1[0]
+        Re = radii.rounded(Rm1, Me)
+        # s1 = fma(d, e, s): the product is off by |dd| |e| + |d| |de| + |dd| |de| (and
+        # rounded first unless fused; |d e| <= Md Me), then the sum is rounded.
+        P = radii.rounded(Rd * Me + Md * Re + Rd * Re, Md * Me, product=True)
+        s1 = s + d * e
+        P = Rs + P
+        Rs1 = radii.rounded(P, np.abs(s1) + P[0])
+        new = (m1, Rm1[0], Rm1[1], s1, Rs1[0], Rs1[1], c1)
+        return tuple(_keep(ok, a, b) for a, b in zip(new, st))
+
+    def shared(a: State, b: State) -> Tuple[Any, ...]:
+        """What both combines compute alike: delta = mb - ma rounded (its radius, and the
+        rounding's part Edel), t = fl(fl(delta^2) ca) and fl(sa + sb) with their radii, and
+        the exact fractions alpha = ca/cnt, beta = cb/cnt."""
+        am, eam, ram, as_, eas, ras, ac = a
+        bm, ebm, rbm, bs, ebs, rbs, bc = b
+        Rma, Rmb = np.stack([eam, ram]), np.stack([ebm, rbm])
+        delta = bm - am
+        Mdel = np.abs(delta) + eam + ebm
+        Edel = radii.error(Rma + Rmb, Mdel)
+        Rdel = Rma + Rmb + Edel
+        # delta^2: off by 2 |delta| |dd| + dd^2, rounded; times ca (an exact count), rounded.
+        t = delta * delta * ac
+        R1 = radii.rounded(2 * Mdel * Rdel + Rdel * Rdel, Mdel * Mdel)
+        Mt = Mdel * Mdel * ac
+        Rt = radii.rounded(R1 * ac, Mt)
+        sums = as_ + bs  # both non-negative
+        P = np.stack([eas + ebs, ras + rbs])
+        Rsum = radii.rounded(P, sums + P[0])
+        cnt = ac + bc
+        safe = np.where(cnt > 0, cnt, 1.0)
+        return Rma, Rmb, delta, Mdel, Edel, Rdel, t, Mt, Rt, sums, Rsum, cnt, safe
+
+    def combine_cuda(b: State, a: State) -> State:
+        # cuWelfordCombine(dataB = own, dataA = other), as nn: coef = fl(1/cnt), na =
+        # fl(ca coef), nb = fl(cb coef), mean = fma(na, ma, fl(nb mb)), s = fma(fl(fl(delta^2)
+        # ca), nb, fl(sa + sb)); exactly mean = alpha ma + beta mb, s = sa + sb + delta^2 ca
+        # beta (alpha = ca/cnt, beta = cb/cnt).
+        Rma, Rmb, delta, Mdel, Edel, Rdel, t, Mt, Rt, sums, Rsum, cnt, safe = shared(a, b)
+        U = radii.units(delta)[0]
+        (am, eam), (bm, ebm), ac, bc = a[:2], b[:2], a[6], b[6]
+        alpha, beta = ac / safe, bc / safe
+        coef = 1.0 / safe
+        na, nb = ac * coef, bc * coef
+        # |na^ - alpha| <= alpha ((1 + U)^2 - 1): the reciprocal's and the product's roundings
+        Rna, Rnb = alpha * U * (2 + U), beta * U * (2 + U)
+        # nb^ mb^ - beta mb = beta dmb + dnb mb^, rounded; na^ ma^ likewise, rounded unless
+        # fused: alpha + beta = 1 averages the means' errors (no growth along the tree).
+        Mma, Mmb = np.abs(am) + eam, np.abs(bm) + ebm
+        Rv = radii.rounded(beta * Rmb + Rnb * (Mmb + Rmb), beta * Mmb)
+        Rw = radii.rounded(alpha * Rma + Rna * (Mma + Rma), alpha * Mma, product=True)
+        mean = na * am + nb * bm
+        P = Rw + Rv
+        Rmean = radii.rounded(P, np.abs(mean) + P[0])
+        # t^ nb^ - t beta = beta dt + dnb t^, rounded unless fused; then the sum, rounded.
+        Pp = radii.rounded(beta * Rt + Rnb * (Mt + Rt), beta * Mt, product=True)
+        s = t * nb + sums
+        P = Pp + Rsum
+        Rs = radii.rounded(P, s + P[0])
+        pos = cnt > 0  # both sides empty: nn's zeros, exactly
+        new = (mean, Rmean[0], Rmean[1], s, Rs[0], Rs[1])
+        return tuple(np.where(pos, v, 0.0) for v in new) + (cnt,)
+
+    def combine_ops(a: State, b: State) -> State:
+        # WelfordOps::combine(a = own, b = other), as nn: r = fl(cb/cnt), mean = fma(delta,
+        # r, ma), s = fma(fl(fl(delta^2) ca), r, fl(sa + sb)); exactly mean = ma + delta beta
+        # = alpha ma + beta mb, s = sa + sb + delta^2 ca beta.
+        Rma, Rmb, delta, Mdel, Edel, Rdel, t, Mt, Rt, sums, Rsum, cnt, safe = shared(a, b)
+        U = radii.units(delta)[0]
+        am, ac, bc = a[0], a[6], b[6]
+        alpha, beta = ac / safe, bc / safe  # float64's beta is also the centre's fl(cb/cnt)
+        # ma^ + delta^ r^ - mean = alpha dma + beta dmb + beta Edel + beta dr delta^ (|dr| <=
+        # U): the product, then rounded unless fused (|delta^ r^| <= beta (1 + U)(Mdel +
+        # Rdel)); then the sum, rounded.
+        Pd = beta * Rdel + U * beta * (Mdel + Rdel)  # |delta^ r^ - delta beta|
+        P = alpha * Rma + beta * Rmb + beta * Edel + U * beta * (Mdel + Rdel)
+        P = P + radii.error(Pd, beta * Mdel, product=True)
+        mean = am + delta * beta
+        Rmean = radii.rounded(P, np.abs(mean) + P[0])
+        # t^ r^ - t beta = beta dt + beta dr t^, rounded unless fused; then the sum, rounded.
+        Pp = radii.rounded(beta * Rt + U * beta * (Mt + Rt), beta * Mt, product=True)
+        s = t * beta + sums
+        P = Pp + Rsum
+        Rs = radii.rounded(P, s + P[0])
+        new = (mean, Rmean[0], Rmean[1], s, Rs[0], Rs[1], cnt)
+        # an empty side leaves the other unchanged, as nn's combine does
+        merged = tuple(np.where(ac == 0, y, o) for o, y in zip(new, b))
+        return tuple(np.where((bc == 0) & (ac != 0), y, o) for o, y in zip(merged, a))
+
+    return update, (combine_cuda if kind == "welford_cuda" else combine_ops)
+
+
+def _welford_moments(xs: NDArray[np.float64], r: Any, u: float, eps: float, rms: bool
+                     ) -> Tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """For Welford statistics: dmu, a bound on |computed mean - mean| per row, and the bracket
+    [lo, hi] of the computed var + eps (rms_norm: of the computed mean square + eps, from
+    fma(mean, mean, var)), from radii propagated along the recipe's own fold. Where a
+    rounding may overflow the compute format, dmu = inf and lo = 0 (the bound says
+    nothing)."""
+    n = xs.shape[1]
+    radii = _Radii(u, r.fused)
+    update, combine = _welford_radii(r.statistics, radii)
+    zero = np.zeros(())
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty states: discarded values
+        m, em, rm, s, es, rs, _ = (a[:, None] for a in r.moments.fold(
+            (xs,), (zero,) * 7, update, combine))
+    # var = fl(s / n) (welford_cuda divides by the row length, welford_ops by the final
+    # count: both n exactly)
+    var = s / n
+    P = np.stack([es, rs]) / n
+    R = radii.rounded(P, np.abs(var) + P[0])
+    if rms:  # fma(mean, mean, var): mean^2 off by 2 |mean| |dm| + dm^2, rounded unless fused
+        Rm = np.stack([em, rm])
+        Mm = np.abs(m) + em
+        P = radii.rounded(2 * Mm * Rm + Rm * Rm, Mm * Mm, product=True) + R
+        var = m * m + var
+        R = radii.rounded(P, np.abs(var) + P[0])
+    # the computed value lies within r of the exact one, which lies within e of the centre;
+    # fl(fl(var) + fl(eps)) then stays within one rounding of each end (eps >= 0).
+    hi = (var + R[0] + R[1] + eps * (1 + u)) * (1 + u)
+    lo = np.maximum((var - R[0] - R[1] + eps * (1 - u)) * (1 - u), 0.0)
+    fits = (radii.peak <= format(r.compute).max)[:, None]
+    return np.where(fits, rm, np.inf), np.where(fits, lo, 0.0), hi
+
+
+def _two_pass_moments(xs: NDArray[np.float64], d: NDArray[np.float64], r: Any, u: float,
+                      eps: float
+                      ) -> Tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """For two-pass statistics: dmu and the bracket [lo, hi] of the computed var + eps: the
+    mean errs by dmu <= gamma(D + 1) sum|x| / n + u |mu|; each centred value by E_i <=
+    dmu (1 + u) + u |d_i|; the centred squares' sum by 2u sum|d_i|(|d_i| + dmu) + sum E_i^2
+    + gamma(D + 1) (its value) (the mean's error cancels from sum d_i, to first and every
+    order)."""
+    n = xs.shape[1]
+    g1 = gamma(r.moments.depth(n) + 1, u)
     mu = xs.mean(axis=1, keepdims=True)
-    d = xs - mu
     dmu = g1 * np.abs(xs).sum(axis=1, keepdims=True) / n + u * np.abs(mu)
     E = dmu * (1 + u) + u * np.abs(d)
     S = (d * d).sum(axis=1, keepdims=True)
     dS = (2 * u * (np.abs(d) * (np.abs(d) + dmu)).sum(axis=1, keepdims=True)
           + (E * E).sum(axis=1, keepdims=True))
     dS = dS + g1 * (S + dS)
-    var = S / n + eps
     # the computed var + eps: ((S + dS')/n (1 + u) + eps (1 + u)) (1 + u), dS' in [-dS, dS]
     hi = ((S + dS) / n * (1 + u) + eps * (1 + u)) * (1 + u)
     lo = np.maximum(((S - dS) / n * (1 - u) + eps * (1 - u)) * (1 - u), 0.0)
+    return dmu, lo, hi
+
+
+def _norm_tail(r: Any, u: float, var: NDArray[np.float64], lo: NDArray[np.float64],
+               hi: NDArray[np.float64], d: NDArray[np.float64], E: Any, w: Any, b: Any,
+               out: FormatLike) -> NDArray[np.float64]:
+    """The bound shared by every statistics, given var (the exact var + eps, or mean square
+    + eps), the bracket [lo, hi] of its computed value, the exact values d the rstd scales
+    (x - mean, or x) and the bound E on their computed values' errors: the computed rstd lies
+    in [(1 - e_r) / sqrt(hi), (1 + e_r) / sqrt(lo)] (e_r: the rsqrt impl's
+    :func:`function_error`), so it errs by r_err; the product rstd d then by r_err (|d| + E)
+    + rstd E and its rounding; the affine step (an FMA, or rms_norm's product by the weight,
+    the same bound with no bias) by |w| times that and its rounding; the output rounding."""
     rstd = 1 / np.sqrt(var)
     e_r = function_error(r.rsqrt, r.compute, r.rounding)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         r_err = rstd * np.maximum((1 + e_r) * np.sqrt(var / lo) - 1,
                                   1 - (1 - e_r) * np.sqrt(var / hi))
-    r_hat = rstd + r_err  # the computed rstd is at most this
-    t = rstd * d
-    dt = r_err * (np.abs(d) + E) + rstd * E  # |r^ d^ - r d|
-    dt = dt + u * (np.abs(t) + dt)           # the product's rounding
-    del r_hat
-    y = t
-    affine = w is not None or b is not None
-    if affine:
-        ww = np.ones(n) if w is None else w
-        bb = np.zeros(n) if b is None else b
-        y = t * ww + bb
-        dy = np.abs(ww) * dt + u * (np.abs(y) + np.abs(ww) * dt)  # one FMA rounding
+        t = rstd * d
+        dt = r_err * (np.abs(d) + E) + rstd * E  # |r^ d^ - r d|
+        dt = dt + u * (np.abs(t) + dt)           # the product's rounding
+        y, dy = t, dt
+        if w is not None or b is not None:
+            ww = 1.0 if w is None else w
+            bb = 0.0 if b is None else b
+            y = t * ww + bb
+            dy = np.abs(ww) * dt + u * (np.abs(y) + np.abs(ww) * dt)  # one rounding
+        bound = dy * (1 + unit_roundoff(out)) + _output_rounding(y, out)
+    return np.where(np.isnan(bound), np.inf, bound) * _MEASURED_MARGIN  # NaN: says nothing
+
+
+def rms_norm_bound(x: Any, weight: Any = None, eps: float = 1e-6, recipe: Any = None, *,
+                   fmt: Optional[FormatLike] = None) -> NDArray[np.float64]:
+    """Elementwise bound on |nn.rms_norm(x, weight, eps, recipe) - rms_norm(x)|, rigorous
+    barring underflow. The computed mean square plus eps lies in a bracket around the exact
+    one: for 'sum_squares' and 'two_pass' (squares summed by FMA, depth D + 1) within
+    gamma(D + 3, u) relatively; for 'welford_ops' (var + mean^2 by FMA) within radii propagated
+    through the recipe's own reduction tree, formula by formula (see ``_welford_radii``).
+    Then rsqrt by that bracket and the impl's error, and one or two products."""
+    from .nn import _values
+    if recipe is None:
+        from .nn import Norm
+        recipe = Norm(statistics="sum_squares")
+    r, u, xs, n, w = _norm_parts(x, weight, recipe, "rms_norm")
+    ms = (xs * xs).mean(axis=1, keepdims=True) + eps
+    if r.statistics == "welford_ops":
+        _, lo, hi = _welford_moments(xs, r, u, eps, rms=True)
     else:
-        dy = dt
+        g = gamma(r.moments.depth(n) + 3, u)
+        lo, hi = ms * max(1 - g, 0.0), ms * (1 + g)
     out = fmt if fmt is not None else _values(x)[1]
-    bound = dy * (1 + unit_roundoff(out)) + _output_rounding(y, out)
-    return (bound * _MEASURED_MARGIN).reshape(np.shape(x))
+    return _norm_tail(r, u, ms, lo, hi, xs, 0.0, w, None, out).reshape(np.shape(x))
+
+
+def layer_norm_bound(x: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5,
+                     recipe: Any = None, *, fmt: Optional[FormatLike] = None
+                     ) -> NDArray[np.float64]:
+    """Elementwise bound on |nn.layer_norm(x, ...) - layer_norm(x)|, rigorous barring
+    underflow. The statistics give dmu, a bound on the computed mean's error, and a bracket of
+    the computed var + eps: two-pass from gamma bounds on the two sums (the mean's error
+    cancels from the centred sum, see ``_two_pass_moments``); Welford ('welford_cuda',
+    'welford_ops') from radii propagated through the recipe's own reduction tree, update by
+    update and combine by combine (``_welford_radii``). Each centred value then errs by
+    E_i <= dmu (1 + u) + u |x_i - mu|, and rsqrt, the product, the affine FMA and the output
+    rounding follow, each bounded numerically from the data."""
+    from .nn import _values
+    r, u, xs, n, w = _norm_parts(x, weight, recipe, "layer_norm")
+    b = None if bias is None else _values(bias, "bias")[0]
+    d = xs - xs.mean(axis=1, keepdims=True)
+    var = (d * d).mean(axis=1, keepdims=True) + eps
+    if r.statistics == "two_pass":
+        dmu, lo, hi = _two_pass_moments(xs, d, r, u, eps)
+    else:
+        dmu, lo, hi = _welford_moments(xs, r, u, eps, rms=False)
+    E = dmu * (1 + u) + u * np.abs(d)
+    out = fmt if fmt is not None else _values(x)[1]
+    return _norm_tail(r, u, var, lo, hi, d, E, w, b, out).reshape(np.shape(x))
 
 
 def _activation_parts(x: Any, recipe: Any, op: str) -> Any:
