@@ -26,6 +26,13 @@ struct CastRequest {
 void convert_array(const StridedView& src, void* dst, int dst_itemsize, const CastRequest& req,
                    const StridedView* rbits, int threads, Stop& stop);
 
+// The cast of one contiguous span on the calling thread: cast(src, dst, count, req, rbits)
+// rounds count codes of req.from (itemsize src_itemsize) into dst; rbits holds one random
+// integer per element for stochastic rounding (else unused, may be null). The same kernels as
+// convert_array, for drivers that produce the values to cast themselves.
+using CastSpanFn = void (*)(const void*, void*, size_t, const CastRequest&, const uint32_t*);
+CastSpanFn cast_span_for(const CastRequest& req, int src_itemsize, int dst_itemsize);
+
 int default_threads();
 
 }  // namespace roundoff

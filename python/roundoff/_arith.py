@@ -212,9 +212,22 @@ def _exact_values(x: ArrayLike, name: str) -> Tuple[np.ndarray, bool]:
     x was a scalar."""
     codes, fmt, scalar = _source(x, name)
     if fmt in (float16, float32, float64):  # NumPy widens these exactly (facts, not names)
-        with np.errstate(invalid="ignore"):  # NaN codes (ml_dtypes warns on them)
-            return np.asarray(codes.view(ml_dtype(fmt)), dtype=np.float64), scalar
+        src = codes.view(ml_dtype(fmt))
+        if src.ndim == 0 or src.size <= _WIDEN_CHUNK:
+            with np.errstate(invalid="ignore"):
+                return np.asarray(src, dtype=np.float64), scalar
+        # Large arrays in slices along the first axis: Ctrl-C is seen between them (a single
+        # NumPy call would hold it for seconds where fresh memory is slow to fault in).
+        out = np.empty(src.shape, dtype=np.float64)
+        step = _WIDEN_CHUNK * src.shape[0] // src.size or 1  # rows per slice
+        with np.errstate(invalid="ignore"):
+            for i in range(0, src.shape[0], step):
+                out[i:i + step] = src[i:i + step]
+        return out, scalar
     return np.asarray(decode(codes, fmt, np.float64)), scalar
+
+
+_WIDEN_CHUNK = 1 << 20
 
 
 def _flush_operands(v: np.ndarray, fmt: FormatLike, flush_subnormals: bool) -> np.ndarray:
