@@ -8,15 +8,18 @@ Times, per thread count, on n float32 inputs (standard normal x 4, a softmax-lik
 * roundoff's GPU models: ``exp(impl="sm90:expf")``, ``exp2(impl="sm90:ex2.approx.ftz.f32")``,
   ``tanh(impl="sm90:tanhf")``, into float32;
 * NumPy's float32 ``np.exp`` (not correctly rounded; the anchor) and torch's CPU
-  ``torch.exp`` where torch is installed.
+  ``torch.exp`` where torch is installed;
+* the memory floor of the GPU models, whose tables hold 2^23 entries: NumPy random reads
+  (``np.take``) of a 32 MiB table (one MUFU.EX2 table), a 2 MiB one (what a 2-bit packing of
+  it would take) and a 16 KiB one (in L1).
 
 Then a softmax of a 4096 x 4096 BF16 matrix (standard normal x 3): ``roundoff.nn.softmax``
 with the ``pytorch_sm90`` preset and with the default (correctly rounded) recipe, against NumPy's
 float32 softmax of the same values (``e = exp(x - max); e / sum(e)``), all threads.
 
 Targets: CR exp of float32 into BF16 at 0.5 G results/s per thread, the MUFU models at
-1 G results/s per thread, the softmax preset within 10x NumPy's time. Every row is repeated; the table gives each row's best and the range
-of its repeats' medians (``--rounds``). With ``--out FILE`` the table replaces its section of
+1 G results/s per thread, the softmax preset within 10x NumPy's time. Every row is repeated;
+the table gives each row's best and the range of its repeats' medians (``--rounds``). With ``--out FILE`` the table replaces its section of
 FILE (bench/RESULTS.md).
 
 Usage::
@@ -45,6 +48,7 @@ except ImportError:  # optional
     torch = None
 
 BEGIN, END = "<!-- bench_special:begin -->", "<!-- bench_special:end -->"
+TABLE_READS = "numpy np.take, random reads of a uint32 table of"
 
 
 def rows_for(x: np.ndarray) -> List[tuple]:
@@ -66,6 +70,15 @@ def rows_for(x: np.ndarray) -> List[tuple]:
     if torch is not None:
         t = torch.from_numpy(x)
         out.append(("torch.exp (CPU float32)", "float32", lambda: torch.exp(t)))
+    # The memory floor of the GPU models: one random read per result from a table of the
+    # size of one MUFU.EX2 table (2^23 float32 entries), of a 2-bit packing of it, and of a
+    # table in L1.
+    rng = np.random.default_rng(1)
+    for label, size in (("32 MiB", 1 << 23), ("2 MiB", 1 << 19), ("16 KiB", 1 << 12)):
+        table_ = np.ones(size, dtype=np.uint32)
+        idx = rng.integers(0, size, x.size).astype(np.intp)
+        out.append((f"{TABLE_READS} {label}", "uint32",
+                    lambda t=table_, i=idx: np.take(t, i)))
     return out
 
 
@@ -80,7 +93,8 @@ def run(n: int, repeat: int, rounds: int, seed: int) -> List[dict]:
         if torch is not None:
             torch.set_num_threads(threads)
         for label, fmt, fn in rows_for(x):
-            if threads == 2 and not label.startswith(("roundoff exp ", "numpy", "torch")):
+            if threads == 2 and (label.startswith(TABLE_READS) or not label.startswith(
+                    ("roundoff exp ", "numpy", "torch"))):
                 continue
             times, loads = [], []
             for _ in range(rounds):

@@ -80,7 +80,7 @@ for j in range(N):
     tab += split(mpfr(2) ** (mpfr(j) / N))
 out.append("// 2^(j/128) = t[2j] + t[2j+1] (+ < 2^-106 * 2^(j/128)), j = 0..127.\n")
 out.append(array("exp2_j128_table", tab, 2))
-for n in range(2, 7):
+for n in range(2, 13):  # up to 6: exp's polynomial; up to 12: the driver's float32 kernel
     out.append(scalar(f"kInvFact{n}", rn(Fraction(1, math.factorial(n))), f"RN(1/{n}!)"))
 
 # ---------------------------------------------------------------- log: 1/c_i and -log(1/c_i)
@@ -113,6 +113,8 @@ out.append(array("log_neg_log2_inv_table", t2, 2))
 L2H = rn(LN2, 42)
 out.append(scalar("kLn2Hi42", L2H, "ln2 to 42 bits: e*kLn2Hi42 exact for |e| < 2^11"))
 out.append(scalar("kLn2Lo", rn(LN2 - mpfr(L2H)), "RN(ln2 - kLn2Hi42)"))
+out.append(scalar("kLn2", rn(LN2), "RN(ln2)"))
+out.append(scalar("kInvLn2", rn(1 / LN2), "RN(1/ln2)"))
 lg2e = split(1 / LN2)
 out.append(scalar("kLog2eHi", lg2e[0], "RN(log2(e))"))
 out.append(scalar("kLog2eLo", lg2e[1], "RN(log2(e) - kLog2eHi)"))

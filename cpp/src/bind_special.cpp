@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -51,38 +52,42 @@ SpecialRequest request(const py::tuple& to_facts, int mode, bool saturate, bool 
                         Policy{saturate, flush_outputs, sr_bits}, seed, r};
 }
 
-size_t special_cr(int fn, const Flat<double>& x, py::array& out, Flat<double>& proxy,
-                  Flat<uint8_t>& status, const py::tuple& to_facts, int mode, bool saturate,
-                  bool flush_outputs, int sr_bits, uint64_t seed, const py::object& rbits) {
+py::array_t<int64_t> special_cr(int fn, const py::array& x, py::array& out,
+                                const py::tuple& to_facts, int mode, bool saturate,
+                                bool flush_outputs, int sr_bits, uint64_t seed,
+                                const py::object& rbits) {
   if (fn < 0 || fn > int(SpecialFn::rsqrt)) throw std::invalid_argument("function");
+  const bool single = x.dtype().is(py::dtype::of<float>());
+  if (!(single || x.dtype().is(py::dtype::of<double>())) || !(x.flags() & py::array::c_style))
+    throw std::invalid_argument("x: a C-contiguous float32 or float64 array");
   const size_t n = size_t(x.size());
   Flat<uint32_t> storage;
   const SpecialRequest req =
       request(to_facts, mode, saturate, flush_outputs, sr_bits, seed, rbits, n, storage);
   check_out(out, n, req.to);
-  if (size_t(status.size()) != n || !status.writeable() || size_t(proxy.size()) != n ||
-      !proxy.writeable())
-    throw std::invalid_argument("proxy, status: writeable arrays of the operands' size");
-  const double* xp = x.data();
+  const void* xp = x.data();
   void* dst = out.mutable_data();
-  double* pp = proxy.mutable_data();
-  uint8_t* sp = status.mutable_data();
   const int itemsize = int(out.itemsize()), threads = thread_count();
-  size_t missed = 0;
+  std::vector<int64_t> missed;
   run_interruptible([&](Stop& stop) {
-    missed = special_cr_array(static_cast<SpecialFn>(fn), xp, n, dst, itemsize, pp, sp, req,
-                              threads, stop);
+    missed = special_cr_array(static_cast<SpecialFn>(fn), xp, single ? 4 : 8, n, dst, itemsize,
+                              req, threads, stop);
   });
-  return missed;
+  py::array_t<int64_t> result(py::ssize_t(missed.size()));
+  std::copy(missed.begin(), missed.end(), result.mutable_data());
+  return result;
 }
 
-void special_hw(int fn, const Flat<uint32_t>& a, const py::object& b, Flat<uint32_t>& out,
-                const py::tuple& tables) {
+void special_hw(int fn, const Flat<uint32_t>& a, const py::object& b, py::array& out,
+                const py::tuple& tables, const py::tuple& to_facts, int mode, bool saturate,
+                bool flush_outputs, int sr_bits, uint64_t seed, const py::object& rbits) {
   if (fn < 0 || fn > int(mufu::Fn::logf)) throw std::invalid_argument("function");
   const mufu::Fn f = static_cast<mufu::Fn>(fn);
   const size_t n = size_t(a.size());
-  if (size_t(out.size()) != n || !out.writeable())
-    throw std::invalid_argument("out: a writeable uint32 array of a's size");
+  Flat<uint32_t> storage;
+  const SpecialRequest req =
+      request(to_facts, mode, saturate, flush_outputs, sr_bits, seed, rbits, n, storage);
+  check_out(out, n, req.to);
   if (b.is_none() == (mufu::arity(f) == 2)) throw std::invalid_argument("b: as the function's arity");
   Flat<uint32_t> b_array;
   if (!b.is_none()) {
@@ -104,9 +109,11 @@ void special_hw(int fn, const Flat<uint32_t>& a, const py::object& b, Flat<uint3
   const mufu::Tables t{ptr[0], ptr[1], ptr[2], ptr[3]};
   const uint32_t* ap = a.data();
   const uint32_t* bp = b.is_none() ? nullptr : b_array.data();
-  uint32_t* dst = out.mutable_data();
-  const int threads = thread_count();
-  run_interruptible([&](Stop& stop) { special_hw_array(f, ap, bp, n, dst, t, threads, stop); });
+  void* dst = out.mutable_data();
+  const int itemsize = int(out.itemsize()), threads = thread_count();
+  run_interruptible([&](Stop& stop) {
+    special_hw_array(f, ap, bp, n, dst, itemsize, req, t, threads, stop);
+  });
 }
 
 void round_exact(const Flat<uint64_t>& sig, const Flat<int64_t>& msb, const Flat<uint8_t>& sticky,
@@ -136,14 +143,16 @@ void round_exact(const Flat<uint64_t>& sig, const Flat<int64_t>& msb, const Flat
 
 void bind_special(py::module_& m) {
   m.def("special_cr", &special_cr, py::arg("fn"), py::arg("x"), py::arg("out"),
-        py::arg("proxy"), py::arg("status"), py::arg("to_facts"), py::arg("mode"), py::arg("saturate"),
-        py::arg("flush_outputs"), py::arg("sr_bits"), py::arg("seed"), py::arg("rbits"),
-        "round(f(x)) correctly rounded (f: 0 exp, 1 exp2, 2 log, 3 log2, 4 tanh, 5 erf,\n"
-        "6 sigmoid, 7 rsqrt); x float64. status 0: proxy rounds like f(x) (cast it); 1: out holds\n"
-        "the code; 2: unresolved (round_exact). Returns the number unresolved.");
+        py::arg("to_facts"), py::arg("mode"), py::arg("saturate"), py::arg("flush_outputs"),
+        py::arg("sr_bits"), py::arg("seed"), py::arg("rbits"),
+        "out = codes of round(f(x)), correctly rounded (f: 0 exp, 1 exp2, 2 log, 3 log2, 4 tanh,\n"
+        "5 erf, 6 sigmoid, 7 rsqrt); x float32 or float64. Returns the indices left unresolved\n"
+        "(out is garbage there: round MPFR's values into them with round_exact).");
   m.def("special_hw", &special_hw, py::arg("fn"), py::arg("a"), py::arg("b"), py::arg("out"),
-        py::arg("tables"),
-        "out = the GPU's float32 result fn(a[, b]) for float32 codes a, b (fn: mufu::Fn).");
+        py::arg("tables"), py::arg("to_facts"), py::arg("mode"), py::arg("saturate"),
+        py::arg("flush_outputs"), py::arg("sr_bits"), py::arg("seed"), py::arg("rbits"),
+        "out = codes of the GPU's float32 result fn(a[, b]) (float32 codes a, b; fn: mufu::Fn)\n"
+        "rounded into the format by the cast kernel.");
   m.def("round_exact", &round_exact, py::arg("sig"), py::arg("msb"), py::arg("sticky"),
         py::arg("neg"), py::arg("index"), py::arg("out"), py::arg("to_facts"), py::arg("mode"),
         py::arg("saturate"), py::arg("flush_outputs"), py::arg("sr_bits"), py::arg("seed"),

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "convert_driver.hpp"
 #include "roundoff/arith.hpp"
 #include "roundoff/exact.hpp"
 #include "roundoff/known_formats.hpp"
@@ -195,7 +196,142 @@ void exp_proxies_avx2(bool base2, const double* x, size_t n, double* proxy, uint
   }
   for (; i < n; ++i) retry[i] = 1;
 }
+
+// exp and exp2 of float32 inputs, eight at a time, for results of at most 36 bits (man_bits
+// + 1 + R <= 36, R random bits), to a relative error below 2^-46 (Narrow: 2^-26, for results
+// of at most 16 bits), which such results allow to decide cheaply. No table: x = k ln2 + r
+// (exp) or k + d with r = d ln2 (exp2), |r| <= ln2/2 (1 + 2^-40) < 0.3466, and y = P(r) 2^k
+// with P the Taylor polynomial of e^r of degree D = 12 (Narrow: 7), by FMA Horner.
+// Relative to e^r >= 0.707, y errs by at most:
+//   the reduction: exp: kf = RN(x/ln2 + 2^52 + 2^51) - (2^52 + 2^51) is an integer within
+//     0.5 (1 + 2^-40) of x/ln2 (|kf| < 2^10); kf kLn2Hi42 and x - kf kLn2Hi42 are exact
+//     (multiples of 2^-42 below 2^10), the second FMA rounds once (2^-53 |r|) and kLn2Lo errs
+//     by 2^-94 (times |kf|): < 2^-54 in r; exp2: d = x - kf is exact, r = RN(d kLn2) errs by
+//     2^-53 |r| + 2^-54 |d| < 2^-54; either moves e^r by < 2^-54 relatively (times e^2^-54);
+//   the Taylor tail |r|^(D+1) / (D+1)! e^|r| / 0.707: 2^-51.4 (D = 12), 2^-26.5 (D = 7);
+//   the coefficients RN(1/k!) (2^-53 each) and the D roundings of Horner's FMAs: at most
+//   (D + 1) 2^-53 e^|r| / 0.707 in all, < 2^-48.4 (D = 12);
+//   the power of two is exact: an integer add to the exponent field (|x| < 700 keeps the
+//   result normal).
+// In all < 2^-48.1 (D = 12) and 2^-26.4 (D = 7); the bounds used leave a factor 4 and 1.3.
+// f lies within 2^-46 |y| < 2^7 double units (of y's binade) of y. The grid of every
+// rounding boundary of T with R random bits has a spacing G = 2^(52 - man_bits - 1 - R) units
+// in that binade, and a binade's ends are multiples of it (below T's normal range T's
+// boundaries are coarser: multiples of it still). So:
+//   double proxies: y rounds like f when its significand field mod G is in [2^7 + 1,
+//     G - 2^7 - 1] (no boundary within 2^7 units);
+//   float32 proxies (Narrow): p = RN32(y) rounds like f when p is a normal float32 whose
+//     significand field is not a multiple of G32 = 2^(23 - man_bits - 1 - R): the boundaries
+//     are then at least one float32 unit u from p, y within u/2 of p and f within
+//     2^-26 |y| < u/2 of y (u > 2^-24 |y|).
+// exp and exp2 of nonzero float32 values are irrational (exp2: but at integers, whose exact
+// results land on a boundary and are retried), so no f lies on a boundary.
+constexpr int kExpF32RelErrLog2 = -46;
+
+// The eight retry flags (1 where the lane failed) of each movemask of the lanes that succeeded.
+struct RetryBytes {
+  uint64_t bytes[256];
+  constexpr RetryBytes() : bytes() {
+    for (int ok = 0; ok < 256; ++ok)
+      for (int l = 0; l < 8; ++l)
+        if (!((ok >> l) & 1)) bytes[ok] |= uint64_t(1) << (8 * l);
+  }
+};
+constexpr RetryBytes kRetryBytes{};
+
+template <bool Narrow>
+size_t exp_float32_proxies_avx2(bool base2, const float* x, size_t n, void* proxy,
+                                uint8_t* retry, const FormatInfo& T, int R) {
+  using namespace special_cr;
+  constexpr double kInvFact[13] = {1.0, 1.0, kInvFact2, kInvFact3, kInvFact4, kInvFact5,
+                                   kInvFact6, kInvFact7, kInvFact8, kInvFact9, kInvFact10,
+                                   kInvFact11, kInvFact12};
+  constexpr int D = Narrow ? 7 : 12;
+  const int grid_bits = (Narrow ? 23 : 52) - T.f.man_bits - 1 - R;
+  const __m256 sign32 = _mm256_set1_ps(-0.0f);
+  const __m256d magic = _mm256_set1_pd(6755399441055744.0);  // 2^52 + 2^51: rounds to integers
+  const int units = 1 << (52 + kExpF32RelErrLog2 + 1);  // 2^-46 |y| < 2^7 units of y's binade
+  const __m256i low = _mm256_set1_epi64x(units);
+  const __m256i high = _mm256_set1_epi64x((int64_t(1) << grid_bits) - units);
+  const __m256i grid64 = _mm256_set1_epi64x((int64_t(1) << grid_bits) - 1);
+  const __m256i grid32 = _mm256_set1_epi32((1 << (Narrow ? grid_bits : 0)) - 1);
+  // y 2^k as double codes, for four inputs.
+  const auto scaled_exp = [&](__m256d v) {
+    __m256d r, kb;  // kb = kf + 2^52 + 2^51: its low 52 bits hold kf + 2^51
+    if (base2) {
+      kb = _mm256_add_pd(v, magic);
+      r = _mm256_mul_pd(_mm256_sub_pd(v, _mm256_sub_pd(kb, magic)), _mm256_set1_pd(kLn2));
+    } else {
+      kb = _mm256_fmadd_pd(v, _mm256_set1_pd(kInvLn2), magic);
+      const __m256d kf = _mm256_sub_pd(kb, magic);
+      r = _mm256_fnmadd_pd(kf, _mm256_set1_pd(kLn2Hi42), v);
+      r = _mm256_fnmadd_pd(kf, _mm256_set1_pd(kLn2Lo), r);
+    }
+    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(kInvFact[D]), r, _mm256_set1_pd(kInvFact[D - 1]));
+    for (int k = D - 2; k >= 0; --k) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kInvFact[k]));
+    // * 2^kf on the exponent field: (kf + 2^51) << 52 = kf << 52 (mod 2^64), the exponent bits
+    // of kb falling off the top too. P(r) in [0.7, 1.42) and |x| < 700 keep the result normal.
+    return _mm256_add_epi64(_mm256_castpd_si256(p),
+                            _mm256_slli_epi64(_mm256_castpd_si256(kb), 52));
+  };
+  const auto inside64 = [&](__m256i b) {  // no boundary within 2^7 units of the double
+    const __m256i m = _mm256_and_si256(b, grid64);
+    return _mm256_movemask_pd(_mm256_castsi256_pd(
+        _mm256_and_si256(_mm256_cmpgt_epi64(m, low), _mm256_cmpgt_epi64(high, m))));
+  };
+  size_t i = 0, retried = 0;  // retried: groups of eight with a lane to retry
+  for (; i + 8 <= n; i += 8) {
+    const __m256 xs = _mm256_loadu_ps(x + i);
+    // |x| < 700 and x != 0 (NaN fails both). Lanes out of range compute garbage (every table
+    // index stays in range) and are retried.
+    const __m256 ax = _mm256_andnot_ps(sign32, xs);
+    int ok = _mm256_movemask_ps(_mm256_and_ps(
+        _mm256_cmp_ps(ax, _mm256_set1_ps(700.0f), _CMP_LT_OQ),
+        _mm256_cmp_ps(ax, _mm256_setzero_ps(), _CMP_GT_OQ)));
+    const __m256i lo = scaled_exp(_mm256_cvtps_pd(_mm256_castps256_ps128(xs)));
+    const __m256i hi = scaled_exp(_mm256_cvtps_pd(_mm256_extractf128_ps(xs, 1)));
+    if constexpr (Narrow) {
+      const __m256i b = _mm256_castps_si256(_mm256_set_m128(
+          _mm256_cvtpd_ps(_mm256_castsi256_pd(hi)), _mm256_cvtpd_ps(_mm256_castsi256_pd(lo))));
+      // positive: a normal float32 iff its code is in [2^23, 0x7F800000)
+      const __m256i normal = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x7F000000),
+                                                _mm256_sub_epi32(b, _mm256_set1_epi32(1 << 23)));
+      ok &= _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_andnot_si256(
+          _mm256_cmpeq_epi32(_mm256_and_si256(b, grid32), _mm256_setzero_si256()), normal)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(static_cast<uint32_t*>(proxy) + i), b);
+    } else {
+      ok &= inside64(lo) | (inside64(hi) << 4);
+      uint64_t* out = static_cast<uint64_t*>(proxy) + i;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), lo);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 4), hi);
+    }
+    std::memcpy(retry + i, &kRetryBytes.bytes[ok], 8);
+    retried += ok != 0xFF;
+  }
+  const size_t tail = n - i;
+  for (; i < n; ++i) retry[i] = 1;
+  return retried + tail;
+}
 #endif
+
+// How a tile's proxies are found: per element (special_cr.hpp), or four at a time for exp and
+// exp2 by the 2^-6x kernel (doubles in and out), by the 2^-46 kernel for float32 inputs and
+// results of at most 36 bits (double proxies), or by it with float32 proxies for results of
+// at most 16 bits (T's boundary grid then at least 2^7 float32 units, so few lanes retry; the
+// 8-lane cast kernels round them).
+enum class Proxies { scalar, exp_double, exp_float32_wide, exp_float32_narrow };
+
+Proxies proxies_for(SpecialFn fn, int x_itemsize, const FormatInfo& T, int R) {
+#if defined(__AVX2__) && defined(__FMA__)
+  if (fn != SpecialFn::exp && fn != SpecialFn::exp2) return Proxies::scalar;
+  const int bits = T.f.man_bits + 1 + R;
+  if (x_itemsize != 4 || bits > 36) return Proxies::exp_double;
+  return bits <= 16 ? Proxies::exp_float32_narrow : Proxies::exp_float32_wide;
+#else
+  (void)fn, (void)x_itemsize, (void)T, (void)R;
+  return Proxies::scalar;
+#endif
+}
 
 template <Rounding M>
 bool cr_code(const Approx& a, const FormatInfo& T, const Policy& P, const Specials& S,
@@ -226,57 +362,127 @@ void with_code_type(int itemsize, Body body) {
 
 }  // namespace
 
-size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int out_itemsize,
-                        double* proxy, uint8_t* status, const SpecialRequest& req, int threads,
-                        Stop& stop) {
+std::vector<int64_t> special_cr_array(SpecialFn fn, const void* x, int x_itemsize, size_t n,
+                                      void* out, int out_itemsize, const SpecialRequest& req,
+                                      int threads, Stop& stop) {
   const int R = req.mode == Rounding::stochastic ? req.policy.sr_bits : 0;
+  const Proxies kind = proxies_for(fn, x_itemsize, req.to, R);
+  const bool narrow = kind == Proxies::exp_float32_narrow;
+  const CastRequest tile_req{narrow ? kFloat32 : kFloat64, req.to, req.mode, req.policy, false,
+                             req.seed};
+  const CastRequest one_req{kFloat64, req.to, req.mode, req.policy, false, req.seed};
+  const CastSpanFn cast_tile = cast_span_for(tile_req, narrow ? 4 : 8, out_itemsize);
+  const CastSpanFn cast_one = cast_span_for(one_req, 8, out_itemsize);
+  const int64_t tiles = int64_t((n + kTile - 1) / kTile);
+  const int nthreads = threads_for(tiles, 1, threads);
+  const size_t per = std::min(n, kTile);
+  // Per-thread tile buffers (the heap: a thread's stack may be small).
+  std::vector<uint64_t> proxies(per * size_t(nthreads));
+  std::vector<uint8_t> retries(per * size_t(nthreads));
+  std::vector<double> widened(kind == Proxies::exp_double && x_itemsize == 4
+                                  ? per * size_t(nthreads) : 0);
+  std::vector<uint32_t> bits(R > 0 && !req.rbits ? per * size_t(nthreads) : 0);
+  std::vector<std::vector<int64_t>> unresolved(static_cast<size_t>(nthreads));
   dispatch_mode(req.mode, [&](auto m) {
     constexpr Rounding M = decltype(m)::value;
     const Specials S = specials<M>(req.to, req.policy);
     with_code_type(out_itemsize, [&](auto code_type) {
       using Dst = decltype(code_type);
       Dst* dst = static_cast<Dst*>(out);
-      // The random bits are drawn only for the (rare) elements rounded here.
-      const int64_t tiles = int64_t((n + kTile - 1) / kTile);
-      parallel_for(tiles, threads_for(tiles, 1, threads), stop, [&](int64_t t, int) {
+      parallel_for(tiles, nthreads, stop, [&](int64_t t, int thread) {
         const IeeeFloatMode ieee;
-        const size_t first = size_t(t) * kTile, last = std::min(n, first + kTile);
-        bool vector = false;
-#if defined(__AVX2__) && defined(__FMA__)
-        if (fn == SpecialFn::exp || fn == SpecialFn::exp2) {
-          exp_proxies_avx2(fn == SpecialFn::exp2, x + first, last - first, proxy + first,
-                           status + first, req.to, R);  // status: 0 done, 1 retry
-          vector = true;
+        const size_t first = size_t(t) * kTile, count = std::min(kTile, n - first);
+        uint64_t* proxy = proxies.data() + per * size_t(thread);
+        uint8_t* retry = retries.data() + per * size_t(thread);
+        const auto value = [&](size_t k) {
+          return x_itemsize == 4 ? double(static_cast<const float*>(x)[first + k])
+                                 : static_cast<const double*>(x)[first + k];
+        };
+        // Element i's random bits, as the cast kernel draws them everywhere.
+        const uint32_t* r = nullptr;
+        if (M == Rounding::stochastic) {
+          if (req.rbits) {
+            r = req.rbits + first;
+          } else {
+            uint32_t* buf = bits.data() + per * size_t(thread);
+            philox_bits(req.seed, first, count, buf, 32 - req.policy.sr_bits);
+            r = buf;
+          }
         }
+        // 1. Proxies (zeros stand in where there is none: step 3 overwrites their codes).
+        const bool base2 = fn == SpecialFn::exp2;
+        bool any_retry = true;
+        const float* xf = static_cast<const float*>(x) + first;
+        switch (kind) {
+#if defined(__AVX2__) && defined(__FMA__)
+          case Proxies::exp_float32_narrow:
+            any_retry = exp_float32_proxies_avx2<true>(base2, xf, count, proxy, retry, req.to, R);
+            break;
+          case Proxies::exp_float32_wide:
+            any_retry = exp_float32_proxies_avx2<false>(base2, xf, count, proxy, retry, req.to,
+                                                        R);
+            break;
+          case Proxies::exp_double: {
+            const double* xd = static_cast<const double*>(x) + first;
+            if (x_itemsize == 4) {
+              double* buf = widened.data() + per * size_t(thread);
+              std::copy(xf, xf + count, buf);
+              xd = buf;
+            }
+            exp_proxies_avx2(base2, xd, count, reinterpret_cast<double*>(proxy), retry, req.to,
+                             R);
+            break;
+          }
 #endif
-        for (size_t i = first; i < last; ++i) {
-          if (vector && status[i] == 0) continue;  // kProxy, from the vector path
-          const Approx a = evaluate(fn, x[i]);
-          if (proxy_of(a, req.to, R, proxy[i])) {
-            status[i] = kProxy;
+          default: {
+            double* p = reinterpret_cast<double*>(proxy);
+            for (size_t k = 0; k < count; ++k) {
+              retry[k] = !proxy_of(evaluate(fn, value(k)), req.to, R, p[k]);
+              if (retry[k]) p[k] = 0;
+            }
+          }
+        }
+        // 2. The cast kernel rounds the tile's proxies.
+        cast_tile(proxy, dst + first, count, tile_req, r);
+        // 3. The rest, one at a time: a double proxy (the vector kernel declined), the code
+        // rounded here, or MPFR's (unresolved).
+        for (size_t k = 0; any_retry && k < count; ++k) {
+          if (k % 8 == 0 && k + 8 <= count) {  // skip eight settled elements at once
+            uint64_t word;
+            std::memcpy(&word, retry + k, sizeof word);
+            if (word == 0) {
+              k += 7;
+              continue;
+            }
+          }
+          if (!retry[k]) continue;
+          const Approx a = evaluate(fn, value(k));
+          double p;
+          if (kind != Proxies::scalar && proxy_of(a, req.to, R, p)) {
+            uint64_t p_code;
+            std::memcpy(&p_code, &p, sizeof p_code);
+            cast_one(&p_code, dst + first + k, 1, one_req, r ? r + k : nullptr);
             continue;
           }
-          proxy[i] = 0;
-          uint32_t r = 0;
-          if (M == Rounding::stochastic) {
-            if (req.rbits) r = req.rbits[i];
-            else philox_bits(req.seed, i, 1, &r, 32 - req.policy.sr_bits);
-          }
           uint64_t code = 0;
-          status[i] = cr_code<M>(a, req.to, req.policy, S, r, code) ? kRounded : kUnresolved;
-          dst[i] = Dst(code);
+          if (cr_code<M>(a, req.to, req.policy, S, r ? r[k] : 0u, code))
+            dst[first + k] = Dst(code);
+          else
+            unresolved[size_t(thread)].push_back(int64_t(first + k));
         }
       });
     });
     return 0;
   });
-  size_t missed = 0;
-  for (size_t i = 0; i < n; ++i) missed += status[i] == kUnresolved;
-  return missed;
+  std::vector<int64_t> all;
+  for (const auto& part : unresolved) all.insert(all.end(), part.begin(), part.end());
+  std::sort(all.begin(), all.end());
+  return all;
 }
 
-void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n,
-                      uint32_t* out, const mufu::Tables& tables, int threads, Stop& stop) {
+void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n, void* out,
+                      int out_itemsize, const SpecialRequest& req, const mufu::Tables& tables,
+                      int threads, Stop& stop) {
   mufu::Tables ahead = tables, ahead_second = tables;
   ahead.prefetch_ex2 = ahead.prefetch_other = true;
   ahead_second.prefetch_other = true;
@@ -284,10 +490,18 @@ void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t 
   // table once its first is in cache: 2 kAhead on, then kAhead on).
   constexpr size_t kAhead = 32;
   const bool two_tables = fn == mufu::Fn::tanhf;
+  const CastRequest cast{kFloat32, req.to, req.mode, req.policy, false, req.seed};
+  const CastSpanFn cast_tile = cast_span_for(cast, 4, out_itemsize);
+  const bool random = req.mode == Rounding::stochastic;
   const int64_t tiles = int64_t((n + kTile - 1) / kTile);
-  parallel_for(tiles, threads_for(tiles, 1, threads), stop, [&](int64_t t, int) {
+  const int nthreads = threads_for(tiles, 1, threads);
+  const size_t per = std::min(n, kTile);
+  std::vector<uint32_t> results(per * size_t(nthreads));
+  std::vector<uint32_t> bits(random && !req.rbits ? per * size_t(nthreads) : 0);
+  parallel_for(tiles, nthreads, stop, [&](int64_t t, int thread) {
     const IeeeFloatMode ieee;
     const size_t first = size_t(t) * kTile, last = std::min(n, first + kTile);
+    uint32_t* y = results.data() + per * size_t(thread);
     for (size_t i = first; i < last; ++i) {
       if (two_tables) {
         if (i + 2 * kAhead < n) mufu::apply(fn, a[i + 2 * kAhead], 0u, ahead);
@@ -295,8 +509,21 @@ void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t 
       } else if (i + kAhead < n) {
         mufu::apply(fn, a[i + kAhead], b ? b[i + kAhead] : 0u, ahead);
       }
-      out[i] = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
+      y[i - first] = mufu::apply(fn, a[i], b ? b[i] : 0u, tables);
     }
+    // The GPU's float32 results rounded into T by the cast kernel, element i with element i's
+    // random bits.
+    const uint32_t* r = nullptr;
+    if (random) {
+      if (req.rbits) {
+        r = req.rbits + first;
+      } else {
+        uint32_t* buf = bits.data() + per * size_t(thread);
+        philox_bits(req.seed, first, last - first, buf, 32 - req.policy.sr_bits);
+        r = buf;
+      }
+    }
+    cast_tile(y, static_cast<char*>(out) + first * size_t(out_itemsize), last - first, cast, r);
   });
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "parallel.hpp"
 #include "roundoff/format.hpp"
@@ -27,26 +28,19 @@ struct SpecialRequest {
   const uint32_t* rbits;
 };
 
-// What special_cr_array did with element i.
-enum : uint8_t {
-  kProxy = 0,       // proxy[i] rounds like f(x[i]) in the request's mode: the caller casts it
-  kRounded = 1,     // out[i] holds round(f(x[i]))
-  kUnresolved = 2,  // the proven error bound straddles a rounding boundary: round_exact_array
-};
+// round(f(x)) into out (codes of req.to, out_itemsize bytes each) for the n values x (float32
+// when x_itemsize is 4, else double), correctly rounded. Returns, in increasing order, the
+// indices whose rounding the double evaluation's proven bound could not decide (out holds
+// garbage there): the caller rounds MPFR's values into them (round_exact_array).
+std::vector<int64_t> special_cr_array(SpecialFn fn, const void* x, int x_itemsize, size_t n,
+                                      void* out, int out_itemsize, const SpecialRequest& req,
+                                      int threads, Stop& stop);
 
-// round(f(x[i])) for x float64 values (every format's values are), in two ways: usually a
-// double proxy[i] that rounds exactly like f(x[i]) (the caller rounds all proxies at once with
-// the cast kernel, which draws element i's random bits as this would), else the code in
-// out[i], computed here. Where the double evaluation's proven error bound straddles a rounding
-// boundary, neither: status[i] says which. Returns the number unresolved.
-size_t special_cr_array(SpecialFn fn, const double* x, size_t n, void* out, int out_itemsize,
-                        double* proxy, uint8_t* status, const SpecialRequest& req, int threads,
-                        Stop& stop);
-
-// out[i] = the GPU's float32 result fn(a[i], b[i]) (a, b: float32 codes; b only for the
-// two-operand functions). The caller rounds it into a format with the cast kernel.
-void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n,
-                      uint32_t* out, const mufu::Tables& tables, int threads, Stop& stop);
+// out = codes of req.to: the GPU's float32 result fn(a[i], b[i]) (a, b: float32 codes; b only
+// for the two-operand functions) rounded into req.to by the cast kernel.
+void special_hw_array(mufu::Fn fn, const uint32_t* a, const uint32_t* b, size_t n, void* out,
+                      int out_itemsize, const SpecialRequest& req, const mufu::Tables& tables,
+                      int threads, Stop& stop);
 
 // out[index[j]] = round((-1)^neg[j] * sig[j] * 2^(msb[j] - 61), plus a sticky nonzero amount
 // below sig's last bit where sticky[j]) with the random bits of element index[j]: exact values

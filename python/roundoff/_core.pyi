@@ -42,11 +42,13 @@ def matmul_fused(a: np.ndarray, b: np.ndarray, c: np.ndarray | None, out: np.nda
                  step_facts: FormatFacts, step_mode: int, sr_bits: int, seed: int, step0: int,
                  word0: int, promote_every: int, acc_facts: FormatFacts, saturate: bool
                  ) -> None: ...
-def special_cr(fn: int, x: np.ndarray, out: np.ndarray, proxy: np.ndarray,
-               status: np.ndarray, to_facts: FormatFacts, mode: int, saturate: bool,
-               flush_outputs: bool, sr_bits: int, seed: int, rbits: np.ndarray | None) -> int: ...
+def special_cr(fn: int, x: np.ndarray, out: np.ndarray, to_facts: FormatFacts, mode: int,
+               saturate: bool, flush_outputs: bool, sr_bits: int, seed: int,
+               rbits: np.ndarray | None) -> np.ndarray: ...
 def special_hw(fn: int, a: np.ndarray, b: np.ndarray | None, out: np.ndarray,
-               tables: tuple[np.ndarray, ...]) -> None: ...
+               tables: tuple[np.ndarray, ...], to_facts: FormatFacts, mode: int,
+               saturate: bool, flush_outputs: bool, sr_bits: int, seed: int,
+               rbits: np.ndarray | None) -> None: ...
 def round_exact(sig: np.ndarray, msb: np.ndarray, sticky: np.ndarray, neg: np.ndarray,
                 index: np.ndarray, out: np.ndarray, to_facts: FormatFacts, mode: int,
                 saturate: bool, flush_outputs: bool, sr_bits: int, seed: int,

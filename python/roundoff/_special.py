@@ -1,10 +1,12 @@
 """Special functions: the exact value rounded once (``impl="cr"``), or the GPU's own result.
 
 ``impl="cr"`` evaluates f(x) in double arithmetic with a proven error bound
-(cpp/include/roundoff/special_cr.hpp) and rounds it with the one rounding routine when the bound
-shows which way every rounding mode goes; the rare values too close to a rounding boundary are
-recomputed with MPFR (gmpy2) to 62 bits plus a sticky bit, which decides every mode of every
-format of at most 53 bits (stochastic rounding: ``man_bits + sr_bits <= 60``).
+(cpp/include/roundoff/special_cr.hpp; exp and exp2 of float32 values also by a faster kernel
+with its own bound, cpp/src/special_driver.cpp) and rounds it with the one rounding routine
+when the bound shows which way every rounding mode goes; the rare values too close to a
+rounding boundary are recomputed with MPFR (gmpy2) to 62 bits plus a sticky bit, which decides
+every mode of every format of at most 53 bits (stochastic rounding: ``man_bits + sr_bits <=
+60``).
 
 Hardware impls (``"sm90:<name>"``) replay the GPU: the MUFU tables captured on an H200
 (tools/capture_mufu.py; python/roundoff/data/sm90) and the instruction sequences nvcc emits for
@@ -21,8 +23,8 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core, _tables
-from ._casts import _cast, _check_policy, _result, _source, decode
-from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, float64, format
+from ._casts import _check_policy, _result, _source, decode
+from ._formats import DTYPE_FORMATS, Format, FormatLike, float32, format
 from ._interop import tensor_io
 from ._rounding import MODES, RoundingMode, rounding_mode
 from ._seeds import SeedLike
@@ -211,36 +213,40 @@ def _resolve(name: str, x: np.ndarray, index: np.ndarray, out: np.ndarray, dst: 
                       None if rbits is None else np.ascontiguousarray(rbits[index]))
 
 
+def _float32_values(codes: np.ndarray, fmt: Format) -> Optional[np.ndarray]:
+    """The values of x (its codes of fmt) as a flat float32 array when they all are float32
+    values and fmt has at most 32 bits (the kernels' float32 paths are the faster), else None."""
+    if fmt == float32:
+        return np.ascontiguousarray(codes).view(np.float32).ravel()
+    if fmt.bits > 32:
+        return None
+    v = np.asarray(decode(codes, fmt, np.float64))
+    with np.errstate(over="ignore"):
+        v32 = v.astype(np.float32)
+    return np.ascontiguousarray(v32).ravel() if np.array_equal(v32, v, equal_nan=True) else None
+
+
 def _correctly_rounded(name: str, x: ArrayLike, fmt: FormatLike, rounding: str, saturate: bool,
                        seed: SeedLike, sr_bits: int, rbits: Optional[ArrayLike],
                        flush_subnormals: bool, dtype: DTypeLike, codes: bool) -> Any:
     from ._arith import _flush_operands
 
-    v, scalar = _values(x, "x")
+    src, src_fmt, scalar = _source(x, "x")
+    shape = src.shape
     dst, mode, key, r = _setup(fmt, rounding, saturate, seed, sr_bits, rbits, flush_subnormals,
-                               dtype, codes, v.shape)
-    flat = np.ascontiguousarray(_flush_operands(v, dst, flush_subnormals), dtype=np.float64)
-    flat = flat.ravel()
+                               dtype, codes, shape)
+    flat = _float32_values(src, src_fmt) if not flush_subnormals else None
+    if flat is None:
+        v, _ = _values(x, "x")
+        flat = np.ascontiguousarray(_flush_operands(v, dst, flush_subnormals),
+                                    dtype=np.float64).ravel()
     out = np.empty(flat.size, dtype=dst.code_dtype)
-    proxy = np.empty(flat.size, dtype=np.float64)
-    status = np.empty(flat.size, dtype=np.uint8)
-    missed = _core.special_cr(CR_FUNCTIONS.index(name), flat, out, proxy, status, dst._facts(),
+    missed = _core.special_cr(CR_FUNCTIONS.index(name), flat, out, dst._facts(),
                               MODES.index(mode), bool(saturate), bool(flush_subnormals),
                               int(sr_bits), key, r)
-    # Status 0: a double that rounds like f(x) in this mode; the cast kernel rounds them all,
-    # element i with element i's random bits as everywhere.
-    fast = status == 0
-    if fast.any():
-        cast = _cast(proxy.view(np.uint64), float64, dst, mode, saturate, key, sr_bits, r,
-                     flush_subnormals, flush_inputs=False)
-        if fast.all():
-            out = cast
-        else:
-            np.copyto(out, cast, where=fast)
-    if missed:
-        _resolve(name, flat, np.flatnonzero(status == 2), out, dst, mode, saturate,
-                 flush_subnormals, sr_bits, key, r)
-    out = out.reshape(v.shape)
+    if missed.size:
+        _resolve(name, flat, missed, out, dst, mode, saturate, flush_subnormals, sr_bits, key, r)
+    out = out.reshape(shape)
     return _result(out if codes else decode(out, dst, dtype), scalar)
 
 
@@ -275,16 +281,13 @@ def _hardware(function: str, model: HardwareImpl, operands: Tuple[ArrayLike, ...
     dst, mode, key, r = _setup(fmt, rounding, saturate, seed, sr_bits, rbits, flush_subnormals,
                                dtype, codes, shape)
     flat = [np.ascontiguousarray(a).ravel().view(np.uint32) for a in arrays]
-    y = np.empty(flat[0].size, dtype=np.uint32)  # the GPU's float32 results
-    _core.special_hw(model.fn, flat[0], flat[1] if model.arity == 2 else None, y,
-                     _tables_for(model))
-    if dst == float32 and not saturate and not flush_subnormals:
-        # Already float32 values: every mode keeps them; NaN becomes float32's canonical NaN,
-        # as the cast gives it (tests/test_special.py compares the two).
-        out = np.where((y & 0x7FFFFFFF) > 0x7F800000, np.uint32(0x7FC00000), y).reshape(shape)
-    else:  # rounded into fmt by the cast kernel (element i with element i's random bits)
-        out = _cast(y, float32, dst, mode, saturate, key, sr_bits, r, flush_subnormals,
-                    flush_inputs=False).reshape(shape)
+    out = np.empty(flat[0].size, dtype=dst.code_dtype)
+    # The GPU's float32 results, rounded into fmt by the cast kernel (element i with element
+    # i's random bits).
+    _core.special_hw(model.fn, flat[0], flat[1] if model.arity == 2 else None, out,
+                     _tables_for(model), dst._facts(), MODES.index(mode), bool(saturate),
+                     bool(flush_subnormals), int(sr_bits), key, r)
+    out = out.reshape(shape)
     return _result(out if codes else decode(out, dst, dtype), scalar)
 
 

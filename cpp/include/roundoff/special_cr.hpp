@@ -194,6 +194,12 @@ constexpr double kInvFact3 = 0x1.5555555555555p-3;  // RN(1/3!)
 constexpr double kInvFact4 = 0x1.5555555555555p-5;  // RN(1/4!)
 constexpr double kInvFact5 = 0x1.1111111111111p-7;  // RN(1/5!)
 constexpr double kInvFact6 = 0x1.6c16c16c16c17p-10;  // RN(1/6!)
+constexpr double kInvFact7 = 0x1.a01a01a01a01ap-13;  // RN(1/7!)
+constexpr double kInvFact8 = 0x1.a01a01a01a01ap-16;  // RN(1/8!)
+constexpr double kInvFact9 = 0x1.71de3a556c734p-19;  // RN(1/9!)
+constexpr double kInvFact10 = 0x1.27e4fb7789f5cp-22;  // RN(1/10!)
+constexpr double kInvFact11 = 0x1.ae64567f544e4p-26;  // RN(1/11!)
+constexpr double kInvFact12 = 0x1.1eed8eff8d898p-29;  // RN(1/12!)
 // log: |r| <= kLogRMax = 0.0058441162109375 (= 2^-7.419) over all buckets.
 constexpr double kLogRMax = 0x1.7f00000000000p-8;  // max |m*inv_i - 1|
 constexpr double kLogTrunc = 0x1.6712d5a1432bfp-63;  // R^8/(9(1-R)) rounded up = 2^-62.51: log1p truncation / |r|
@@ -505,6 +511,8 @@ ROUNDOFF_HD inline const double* log_neg_log2_inv_table() {
 }
 constexpr double kLn2Hi42 = 0x1.62e42fefa3800p-1;  // ln2 to 42 bits: e*kLn2Hi42 exact for |e| < 2^11
 constexpr double kLn2Lo = 0x1.ef35793c76730p-45;  // RN(ln2 - kLn2Hi42)
+constexpr double kLn2 = 0x1.62e42fefa39efp-1;  // RN(ln2)
+constexpr double kInvLn2 = 0x1.71547652b82fep+0;  // RN(1/ln2)
 constexpr double kLog2eHi = 0x1.71547652b82fep+0;  // RN(log2(e))
 constexpr double kLog2eLo = 0x1.777d0ffda0d24p-56;  // RN(log2(e) - kLog2eHi)
 constexpr double kLog1pC3 = 0x1.5555555555555p-2;  // RN((-1)^4/3)
