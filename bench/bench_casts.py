@@ -66,8 +66,10 @@ except ImportError:
     _tqdm = None
 
 # The other benchmarks' sections of RESULTS.md, kept when this script rewrites the file.
-KEPT_SECTIONS = [("<!-- bench_arith:begin -->", "<!-- bench_arith:end -->"),
-                 ("<!-- bench_matmul:begin -->", "<!-- bench_matmul:end -->")]
+# The other benchmarks' sections follow the cast table: from the first of their markers on,
+# the file is kept as it is (their tables and the hand-written assessments between them).
+OTHER_SECTIONS = ("<!-- bench_arith:begin -->", "<!-- bench_matmul:begin -->",
+                  "<!-- bench_special:begin -->")
 
 # Targets the project's goals are stated in.
 TARGET_SPEEDUP_VS_ML = 10.0     # roundoff nearest_even at least 10x ml_dtypes' astype
@@ -593,9 +595,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if os.path.exists(args.out):
             with open(args.out) as f:
                 old = f.read()
-            for begin, end in KEPT_SECTIONS:
-                if begin in old and end in old:
-                    kept += old[old.index(begin):old.index(end) + len(end)] + "\n"
+            starts = [old.index(m) for m in OTHER_SECTIONS if m in old]
+            if starts:
+                kept = old[min(starts):]
         with open(args.out, "w") as f:
             f.write("\n".join(md) + ("\n" + kept if kept else ""))
         print(f"\nwrote {args.out}")
