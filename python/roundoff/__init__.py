@@ -9,8 +9,8 @@ reproducible stochastic rounding; elementwise arithmetic rounded once (:func:`ad
 :func:`sigmoid`, :func:`rsqrt`, :func:`reciprocal`, :func:`impls`); sums and matrix products with a stated accumulation
 (:class:`Accumulator`, :mod:`roundoff.orders`, :func:`sum`, :func:`dot`, :func:`matmul`),
 tensor-core models and hardware presets (:mod:`roundoff.hw`), transformer building blocks with
-stated roundings and PyTorch presets (:mod:`roundoff.nn`), round-off bounds
-(:mod:`roundoff.bounds`).
+stated roundings and PyTorch presets (:mod:`roundoff.nn`), blocked attention as GPU kernels
+compute it (:func:`attention`), round-off bounds (:mod:`roundoff.bounds`).
 """
 
 from ._arith import abs, add, div, fma, max, min, mul, neg, sqrt, sub  # noqa: A004
@@ -44,6 +44,7 @@ from . import ops  # noqa: E402  (codes in, codes out)
 from . import orders  # noqa: E402
 from .accumulate import Accumulator, FusedAdder, dot, matmul, sum  # noqa: E402,A004
 from . import bounds, captures, hw, nn  # noqa: E402
+from ._attention import attention  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -58,5 +59,6 @@ __all__ = [
     "float8_e8m0fnu", "fma", "Format", "format", "FORMATS", "FP16", "FP32", "get_num_threads",
     "manual_seed", "max", "min", "ml_dtype", "MODE_ALIASES", "MODES", "mul", "neg", "NONFINITE",
     "ops", "quantize", "rounding_mode", "orders", "Accumulator", "FusedAdder", "dot", "matmul", "sum",
+    "attention",
     "bounds", "captures", "hw", "nn", "set_num_threads", "sqrt", "sub", "TF32", "tfloat32",
 ]
