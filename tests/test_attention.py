@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
+
 import ml_dtypes
 import numpy as np
 import pytest
 
 import roundoff as ro
-from test_attention_data import capture
+from test_attention_data import DATA, capture
 
 
 def _inputs(case, z):
@@ -67,3 +69,27 @@ def test_bad_arguments_name_the_argument():
     with pytest.raises(ValueError, match="head dims"):
         x = np.zeros((1, 1, 4, 32), ml_dtypes.bfloat16)
         ro.attention(x, x, x)
+
+
+def test_flash_forward_reproduces_the_many_head_cases():
+    """Shapes with 2 x 64 query heads (tools/capture_attention.py --wide), where PyTorch runs
+    flash_fwd_kernel for 3 row blocks of 64 and more per head: head dims 64 and 128, partial
+    key blocks, grouped-query heads, causal. Inputs regenerate from the seed; O and the
+    log-sum-exp were kept for heads 0, 1 and 63 of batch 0."""
+    with open(DATA / "attention_wide.json") as fh:
+        meta = json.load(fh)
+    z = np.load(DATA / "attention_wide.npz")
+    plain = [c for c in meta["cases"] if not _split(c)]
+    assert len(plain) == 8 and {c["shape"][5] for c in plain} == {64, 128}
+    for case in plain:
+        B, Hq, Hkv, Sq, Sk, D = case["shape"]
+        dt = ml_dtypes.bfloat16 if case["dtype"] == "bfloat16" else np.float16
+        rng = np.random.default_rng(case["seed"])
+        q, k, v = (rng.standard_normal(s).astype(np.float32).astype(dt) for s in
+                   ((B, Hq, Sq, D), (B, Hkv, Sk, D), (B, Hkv, Sk, D)))
+        heads = case["kept_heads"]
+        kv = [h // (Hq // Hkv) for h in heads]
+        o, lse = ro.attention(q[:1, heads], k[:1, kv], v[:1, kv], causal=bool(case["causal"]))
+        assert np.array_equal(o[0].view(np.uint16), z[case["name"] + "__flash_o"]), case["name"]
+        want = z[case["name"] + "__flash_lse"].astype(np.float64)
+        assert np.all(np.abs(lse[0] - want) <= 4 * np.spacing(np.float32(np.abs(want))))

@@ -1,6 +1,6 @@
 """The captured GPU attention cases (tests/data/attention_sm90, tools/capture_attention.py):
-what a CPU replay of the flash backend will be checked against. No attention model exists yet
-(issue 12); these tests pin the data themselves."""
+what tests/test_attention.py replays roundoff.attention against. These tests pin the data
+themselves."""
 
 from __future__ import annotations
 

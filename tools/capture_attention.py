@@ -18,6 +18,12 @@ environment (GPU, driver, torch, CUDA) and the date are recorded too.
 
 Inputs come from NumPy (``default_rng(seed)``, standard normal times the case's scale) so
 that they are the same on every machine.
+
+With ``--wide`` it writes DIR/attention_wide.npz and .json instead: forward only, over shapes
+with enough heads that PyTorch runs the plain ``flash_fwd_kernel`` rather than the split-KV
+one (it splits the keys when batch x heads x row tiles is small next to the SMs). Their
+inputs are not stored (regenerate them from the seed: the same draws, in the order q, k, v,
+dO); the output O and the log-sum-exp are stored for the heads in KEPT_HEADS of batch 0.
 """
 
 from __future__ import annotations
@@ -43,11 +49,70 @@ SHAPES = [
 # Input scales: 1, and 6 (scores of tens: row maxima far from 0, exponentials that underflow)
 # for the first two shapes, full attention only.
 LARGE = {SHAPES[0], SHAPES[1]}
+# --wide: 2 x 64 query heads (128 >= 0.8 x 132 SMs: no split), head dims 64 and 128, lengths
+# that are and are not block multiples, grouped-query heads.
+WIDE = [(2, 64, 64, 64, 200, 128), (2, 64, 16, 100, 130, 128), (2, 64, 64, 48, 293, 64),
+        (2, 64, 8, 130, 130, 64)]
+KEPT_HEADS = (0, 1, 63)
+
+
+def capture_wide(args, torch, F, sdpa_kernel, flash, causal_lower_right, dev, dtypes) -> None:
+    """The --wide capture (see the module docstring)."""
+    arrays: dict = {}
+    cases = []
+    seed = 1000
+    for dname, dt in dtypes.items():
+        for shape in WIDE:
+            for causal in (False, True):
+                seed += 1
+                B, Hq, Hkv, Sq, Sk, D = shape
+                rng = np.random.default_rng(seed)
+                x = {}
+                for name, shp in (("q", (B, Hq, Sq, D)), ("k", (B, Hkv, Sk, D)),
+                                  ("v", (B, Hkv, Sk, D)), ("do", (B, Hq, Sq, D))):
+                    x[name] = torch.from_numpy(rng.standard_normal(shp).astype(np.float32)
+                                               ).to(dt).to(dev)
+                kw = {"enable_gqa": Hq != Hkv}
+                if causal and Sq == Sk:
+                    kw["is_causal"] = True
+                elif causal:
+                    kw["attn_mask"] = causal_lower_right(Sq, Sk)
+                mask = ("lower_right" if Sq != Sk else "square") if causal else False
+
+                def call():
+                    with sdpa_kernel([flash]):
+                        return F.scaled_dot_product_attention(x["q"], x["k"], x["v"], **kw)
+
+                o = call()
+                name = f"{dname}__{B}x{Hq}x{Hkv}x{Sq}x{Sk}x{D}__{'causal' if causal else 'full'}"
+                case = {"name": name, "dtype": dname, "shape": list(shape), "causal": mask,
+                        "input_scale": 1.0, "seed": seed, "softmax_scale": D ** -0.5,
+                        "kept_heads": list(KEPT_HEADS), "kernels": kernels_of(torch, call),
+                        "repeat_equal": bool(torch.equal(o, call()))}
+                arrays[name + "__flash_o"] = o[0, list(KEPT_HEADS)].view(torch.int16).cpu() \
+                    .numpy().view(np.uint16)
+                k, v = x["k"], x["v"]
+                if Hq != Hkv:
+                    k = k.repeat_interleave(Hq // Hkv, dim=1)
+                    v = v.repeat_interleave(Hq // Hkv, dim=1)
+                res = torch.ops.aten._scaled_dot_product_flash_attention(
+                    x["q"], k, v, 0.0, causal, False, scale=D ** -0.5)
+                case["lse_output_equal"] = bool(torch.equal(res[0], o))
+                arrays[name + "__flash_lse"] = res[1][0, list(KEPT_HEADS)].float().cpu().numpy()
+                cases.append(case)
+                print(name, case["repeat_equal"], [k[:60] for k in case["kernels"]
+                                                   if "flash" in k], flush=True)
+    np.savez_compressed(os.path.join(args.out, "attention_wide.npz"), **arrays)
+    meta = {"environment": environment(torch), "cases": cases,
+            "script": "tools/capture_attention.py --wide"}
+    with open(os.path.join(args.out, "attention_wide.json"), "w") as fh:
+        json.dump(meta, fh, indent=1)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
+    ap.add_argument("--wide", action="store_true", help="the forward-only many-head cases")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     import torch
@@ -59,6 +124,10 @@ def main() -> None:
     dtypes = {"bfloat16": torch.bfloat16, "float16": torch.float16}
     backends = {"flash": SDPBackend.FLASH_ATTENTION, "efficient": SDPBackend.EFFICIENT_ATTENTION,
                 "cudnn": SDPBackend.CUDNN_ATTENTION, "math": SDPBackend.MATH}
+    if args.wide:
+        capture_wide(args, torch, F, sdpa_kernel, backends["flash"], causal_lower_right, dev,
+                     dtypes)
+        return
     arrays: dict = {}
     cases = []
     seed = 0

@@ -21,13 +21,15 @@ from its source and machine code:
 * O = RN(acc * RN(1 / sum)) (IEEE reciprocal; 1 where the sum is 0 or NaN), rounded to the
   input format.
 
-This is PyTorch's ``flash_fwd_kernel``. It reproduces its output bit for bit on all 10
+This is PyTorch's ``flash_fwd_kernel``. It reproduces its output bit for bit on all 18
 captured cases that ran it (tests/data/attention_sm90, tools/capture_attention.py;
-tests/test_attention.py). When batch x heads x row tiles is small next to the GPU's 132 SMs,
-PyTorch runs ``flash_fwd_splitkv_kernel`` instead (key blocks of 256 for D = 64, split across
-thread blocks, then combined through each part's log-sum-exp): that path is not modelled, as
-its log-sum-exp goes through MUFU.LG2 (``lg2.approx``, not modelled either); on the 18 captured
-cases that took it this model matches 55-99% of O's elements. The backward pass, the
+tests/test_attention.py): head dims 64 and 128, partial key blocks, grouped-query heads,
+causal. When batch x heads x row blocks of 64 is below 0.8 x twice the SM count and the keys
+span several blocks, PyTorch runs ``flash_fwd_splitkv_kernel`` instead (key blocks of 256 for
+D = 64, split across thread blocks, then combined through each part's log-sum-exp): that path
+is not modelled, as its log-sum-exp goes through MUFU.LG2 (``lg2.approx``, not modelled
+either); on the 18 captured cases of the first capture that took it, this model matches 55-99%
+of O's elements. The backward pass, the
 log-sum-exp's bits, the other recipes of the design and the bounds are not here yet.
 """
 
