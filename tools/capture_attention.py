@@ -56,6 +56,20 @@ WIDE = [(2, 64, 64, 64, 200, 128), (2, 64, 16, 100, 130, 128), (2, 64, 64, 48, 2
 KEPT_HEADS = (0, 1, 63)
 
 
+def sdpa_kwargs(causal: bool, Sq: int, Sk: int, gqa: bool, causal_lower_right) -> tuple:
+    """SDPA's keyword arguments for the mask, and the mask's name in the JSON: causal masks
+    square (is_causal) or lower-right aligned (FlashAttention-2's alignment: the last query
+    row sees every key)."""
+    kw: dict = {"enable_gqa": gqa}
+    if not causal:
+        return kw, False
+    if Sq == Sk:
+        kw["is_causal"] = True
+        return kw, "square"
+    kw["attn_mask"] = causal_lower_right(Sq, Sk)
+    return kw, "lower_right"
+
+
 def capture_wide(args, torch, F, sdpa_kernel, flash, causal_lower_right, dev, dtypes) -> None:
     """The --wide capture (see the module docstring)."""
     arrays: dict = {}
@@ -72,12 +86,7 @@ def capture_wide(args, torch, F, sdpa_kernel, flash, causal_lower_right, dev, dt
                                   ("v", (B, Hkv, Sk, D)), ("do", (B, Hq, Sq, D))):
                     x[name] = torch.from_numpy(rng.standard_normal(shp).astype(np.float32)
                                                ).to(dt).to(dev)
-                kw = {"enable_gqa": Hq != Hkv}
-                if causal and Sq == Sk:
-                    kw["is_causal"] = True
-                elif causal:
-                    kw["attn_mask"] = causal_lower_right(Sq, Sk)
-                mask = ("lower_right" if Sq != Sk else "square") if causal else False
+                kw, mask = sdpa_kwargs(causal, Sq, Sk, Hq != Hkv, causal_lower_right)
 
                 def call():
                     with sdpa_kernel([flash]):
@@ -150,19 +159,15 @@ def main() -> None:
                     mask = "causal" if causal else "full"
                     case_name = f"{dname}__{B}x{Hq}x{Hkv}x{Sq}x{Sk}x{D}__{mask}__{scale:g}"
                     case = {"name": case_name, "dtype": dname, "shape": list(shape),
-                            "causal": ("lower_right" if Sq != Sk else "square") if causal
-                            else False, "input_scale": scale, "seed": seed,
+                            "causal": sdpa_kwargs(causal, Sq, Sk, False, lambda *a: None)[1],
+                            "input_scale": scale, "seed": seed,
                             "softmax_scale": D ** -0.5, "gqa": Hq != Hkv}
                     for name, x in host.items():
                         arrays[f"{case_name}__{name}"] = x.view(torch.int16).numpy().view(np.uint16)
 
                     def run(backend):
                         q, k, v = (host[n].to(dev).requires_grad_(True) for n in ("q", "k", "v"))
-                        kw = {"enable_gqa": Hq != Hkv}
-                        if causal and Sq == Sk:
-                            kw["is_causal"] = True
-                        elif causal:  # FlashAttention-2's alignment: the last query row sees
-                            kw["attn_mask"] = causal_lower_right(Sq, Sk)  # every key
+                        kw, _ = sdpa_kwargs(causal, Sq, Sk, Hq != Hkv, causal_lower_right)
                         with sdpa_kernel([backends[backend]]):
                             o = F.scaled_dot_product_attention(q, k, v, **kw)
                             o.backward(host["do"].to(dev))
