@@ -66,6 +66,10 @@ def test_bad_arguments_name_the_argument():
     with pytest.raises(ValueError, match="k:"):
         ro.attention(q, np.zeros((1, 3, 4, 64), ml_dtypes.bfloat16),
                      np.zeros((1, 3, 4, 64), ml_dtypes.bfloat16))
+    with pytest.raises(TypeError, match="causal"):
+        ro.attention(q, q, q, causal="yes")
+    with pytest.raises(ValueError, match="scale"):
+        ro.attention(q, q, q, scale=-1.0)
     with pytest.raises(ValueError, match="head dims"):
         x = np.zeros((1, 1, 4, 32), ml_dtypes.bfloat16)
         ro.attention(x, x, x)

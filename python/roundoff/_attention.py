@@ -56,81 +56,77 @@ def _ex2(x: np.ndarray) -> np.ndarray:
 
 def _thread_sums(p: np.ndarray, sums: Optional[np.ndarray], alpha: Optional[np.ndarray]
                  ) -> np.ndarray:
-    """The four per-thread running sums of each row (rows x 4) after one block of p (rows x
+    """The four per-thread running sums of each row (... x 4) after one block of p (... x
     block_n, float32): thread q folds its columns 8t + 2q, 8t + 2q + 1 in order of t."""
-    rows, n = p.shape
-    order = p.reshape(rows, n // 8, 4, 2).transpose(0, 2, 1, 3).reshape(rows, 4, n // 4)
+    *lead, n = p.shape
+    order = np.moveaxis(p.reshape(*lead, n // 8, 4, 2), -2, -3).reshape(*lead, 4, n // 4)
     if sums is None or alpha is None:
-        s = order[:, :, 0].copy()
+        s = order[..., 0].copy()
     else:  # FMA(sum, alpha, p_first), one rounding
-        s = np.asarray(fma(sums, np.broadcast_to(alpha[:, None], sums.shape), order[:, :, 0],
+        s = np.asarray(fma(sums, np.broadcast_to(alpha[..., None], sums.shape), order[..., 0],
                            "float32", dtype=np.float32))
     for j in range(1, n // 4):
-        s = s + order[:, :, j]
+        s = s + order[..., j]
     return s
 
 
-def _forward_head(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
-                  scale: float) -> Tuple[np.ndarray, np.ndarray]:
-    """One head: q (Sq, D), k and v (Sk, D) float32 values. Returns O's codes and the row
-    maxima and sums (for the log-sum-exp)."""
-    sq, d = q.shape
-    sk = k.shape[0]
-    block_m, block_n = 128, (128 if d <= 64 else 64)
+def _forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
+             scale: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All heads at once: q (N, Sq, D), k and v (N, Sk, D) float32 values (grouped-query heads
+    already repeated). Returns O (float32, before the cast) and the row maxima and sums.
+
+    The kernel's row tiles are independent, and a tile skips only key blocks that its causal
+    mask hides entirely; so every row runs through every key block here, from the last: a row
+    meets a hidden block as one whose maximum is -inf, whose p are 0, and the next visible
+    block then rescales by exp2(-inf) = 0, which leaves the state the tile would have started
+    from (sum FMA(0, 0, p) = p, output 0 * 0 = 0, the tensor core's c = 0 as the kernel's
+    cleared accumulator). The captured cases check it, causal ones included."""
+    n_heads, sq, d = q.shape
+    sk = k.shape[1]
+    block_n = 128 if d <= 64 else 64
     acc = hw.preset("h100.mma", a_fmt=fmt)
     c = np.float32(float(scale) * _LOG2E)
     n_blocks = -(-sk // block_n)
-    pad = n_blocks * block_n - sk
-    kp = np.concatenate([k, np.zeros((pad, d), np.float32)])
-    vp = np.concatenate([v, np.zeros((pad, d), np.float32)])
-    cols = np.arange(n_blocks * block_n)
-    out = np.empty((sq, d), np.float32)
-    row_max = np.empty(sq, np.float32)
-    row_sum = np.empty(sq, np.float32)
-    for r0 in range(0, sq, block_m):
-        rows = np.arange(r0, min(sq, r0 + block_m))
-        qb = q[rows]
-        last = n_blocks
-        if causal:  # blocks past the tile's diagonal are skipped
-            last = min(n_blocks, -(-(r0 + block_m + sk - sq) // block_n))
-        if last <= 0:  # no key visible to the tile: O = 0, sum 0 (log-sum-exp +Inf)
-            out[rows], row_max[rows], row_sum[rows] = 0, -np.inf, 0
-            continue
-        m = sums = o = None
-        for nb in range(last - 1, -1, -1):
-            blk = slice(nb * block_n, (nb + 1) * block_n)
-            s = np.asarray(matmul_f32(qb, kp[blk].T, acc))
-            visible = cols[None, blk] < sk
-            if causal:
-                visible = visible & (cols[None, blk] <= rows[:, None] + (sk - sq))
-            s = np.where(visible, s, np.float32(-np.inf))
-            m_blk = s.max(axis=1)
-            m_new = m_blk if m is None else np.maximum(m, m_blk)
-            m_use = np.where(m_new == -np.inf, np.float32(0), m_new)
+    pad = n_blocks * block_n - sk  # keys past the end read as zeros, masked
+    kp = np.concatenate([k, np.zeros((n_heads, pad, d), np.float32)], axis=1)
+    vp = np.concatenate([v, np.zeros((n_heads, pad, d), np.float32)], axis=1)
+    rows = np.arange(sq)[:, None]
+    m: Optional[np.ndarray] = None
+    sums: Optional[np.ndarray] = None
+    o = np.zeros((n_heads, sq, d), np.float32)
+    for nb in range(n_blocks - 1, -1, -1):
+        blk = slice(nb * block_n, (nb + 1) * block_n)
+        cols = np.arange(nb * block_n, (nb + 1) * block_n)[None, :]
+        s = matmul_f32(q, np.swapaxes(kp[:, blk], 1, 2), acc)
+        visible = cols < sk
+        if causal:  # lower-right aligned
+            visible = visible & (cols <= rows + (sk - sq))
+        s = np.where(visible, s, np.float32(-np.inf))
+        m_blk = s.max(axis=-1)
+        m_new = m_blk if m is None else np.maximum(m, m_blk)
+        m_use = np.where(m_new == -np.inf, np.float32(0), m_new)
+        with np.errstate(invalid="ignore"):
+            p = _ex2((s * c) - (m_use * c)[..., None])
+        if m is None:
+            sums = _thread_sums(p, None, None)
+        else:
             with np.errstate(invalid="ignore"):
-                p = _ex2((s * c) - (m_use * c)[:, None])
-            if m is None or o is None:
-                sums = _thread_sums(p, None, None)
-            else:
-                with np.errstate(invalid="ignore"):
-                    alpha = _ex2((m - m_use) * c)
-                o = o * alpha[:, None]
-                sums = _thread_sums(p, sums, alpha)
-            m = m_new
-            p16 = decode(encode(p, fmt), fmt, np.float32)
-            o = np.asarray(matmul_f32(p16, vp[blk], acc, o))
-        assert sums is not None and o is not None and m is not None  # one block at least
-        total = (sums[:, 0] + sums[:, 2]) + (sums[:, 1] + sums[:, 3])
-        with np.errstate(divide="ignore"):
-            inv = np.where((total == 0) | np.isnan(total), np.float32(1),
-                           np.float32(1) / total)
-        out[rows] = o * inv[:, None]
-        row_max[rows], row_sum[rows] = m, total
-    return out, np.stack([row_max, row_sum])
+                alpha = _ex2((m - m_use) * c)
+            o = o * alpha[..., None]
+            sums = _thread_sums(p, sums, alpha)
+        m = m_new
+        p16 = decode(encode(p, fmt), fmt, np.float32)
+        o = matmul_f32(p16, vp[:, blk], acc, o)
+    assert sums is not None and m is not None  # one block at least (sk >= 1)
+    total = (sums[..., 0] + sums[..., 2]) + (sums[..., 1] + sums[..., 3])
+    with np.errstate(divide="ignore"):
+        inv = np.where((total == 0) | np.isnan(total), np.float32(1), np.float32(1) / total)
+    return o * inv[..., None], m, total
 
 
 def matmul_f32(a: np.ndarray, b: np.ndarray, acc: Any, c: Optional[np.ndarray] = None
                ) -> np.ndarray:
+    """a @ b (+ c) through the tensor-core model, as float32 values."""
     from .accumulate import matmul
     return np.asarray(matmul(a, b, acc, c=c, dtype=np.float32))
 
@@ -169,19 +165,20 @@ def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, recipe: str = "torch_sdp
                          f"k {ka.shape}")
     if D not in (64, 128):
         raise ValueError(f"q: the recipe {recipe!r} covers head dims 64 and 128, got {D}")
+    if not isinstance(causal, (bool, np.bool_)):
+        raise TypeError(f"causal: True or False, got {causal!r}")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
+                              or not 0 < scale < np.inf):
+        raise ValueError(f"scale: a positive finite number or None, got {scale!r}")
     fmt = kinds[qa.dtype]
     sc = D ** -0.5 if scale is None else float(scale)
     qv, kv, vv = (_exact_values(t, n)[0].astype(np.float32) for t, n in
                   ((qa, "q"), (ka, "k"), (va, "v")))
-    out = np.empty(qa.shape, np.float32)
-    lse = np.empty((B, Hq, Sq))
-    for b in range(B):
-        for h in range(Hq):
-            g = h // (Hq // Hkv)
-            o, (m, s) = _forward_head(qv[b, h], kv[b, g], vv[b, g], fmt, causal, sc)
-            out[b, h] = o
-            with np.errstate(divide="ignore"):
-                lse[b, h] = np.where(s > 0, m.astype(np.float64) * sc + np.log(s), np.inf)
-    return encode(out, fmt).view(qa.dtype), lse
+    group = Hq // Hkv  # query head h reads key/value head h // group
+    kv, vv = (np.repeat(t, group, axis=1).reshape(B * Hq, Sk, D) for t in (kv, vv))
+    out, m, s = _forward(qv.reshape(B * Hq, Sq, D), kv, vv, fmt, causal, sc)
+    with np.errstate(divide="ignore"):
+        lse = np.where(s > 0, m.astype(np.float64) * sc + np.log(s), np.inf)
+    return encode(out.reshape(qa.shape), fmt).view(qa.dtype), lse.reshape(B, Hq, Sq)
 
 
