@@ -69,7 +69,7 @@ except ImportError:
 # The other benchmarks' sections follow the cast table: from the first of their markers on,
 # the file is kept as it is (their tables and the hand-written assessments between them).
 OTHER_SECTIONS = ("<!-- bench_arith:begin -->", "<!-- bench_matmul:begin -->",
-                  "<!-- bench_special:begin -->")
+                  "<!-- bench_special:begin -->", "<!-- bench_attention:begin -->")
 
 # Targets the project's goals are stated in.
 TARGET_SPEEDUP_VS_ML = 10.0     # roundoff nearest_even at least 10x ml_dtypes' astype
