@@ -97,3 +97,18 @@ def test_flash_forward_reproduces_the_many_head_cases():
         assert np.array_equal(o[0].view(np.uint16), z[case["name"] + "__flash_o"]), case["name"]
         want = z[case["name"] + "__flash_lse"].astype(np.float64)
         assert np.all(np.abs(lse[0] - want) <= 4 * np.spacing(np.float32(np.abs(want))))
+
+
+def test_package_sample_is_a_captured_case():
+    """The demo's sample (in the package) is one captured case, reproduced."""
+    import os
+    meta, z = capture()
+    with np.load(os.path.join(os.path.dirname(ro.__file__), "data", "sm90",
+                              "attention_sample.npz")) as pkg:
+        name = str(pkg["case"])
+        for t in ("q", "k", "v"):
+            assert np.array_equal(pkg[t], z[f"{name}__{t}"])
+        assert np.array_equal(pkg["o"], z[f"{name}__flash_o"])
+        q, k, v = (pkg[t].view(ml_dtypes.bfloat16) for t in ("q", "k", "v"))
+        o, _ = ro.attention(q, k, v, causal=True)
+        assert np.array_equal(o.view(np.uint16), pkg["o"])
