@@ -10,7 +10,7 @@ One head, S query rows and keys, head dim D, bf16 inputs (standard normal, seed 
   relative to the standalone GEMM;
 * a NumPy float32 attention of the same values (``softmax(q k^T / sqrt(D)) v`` materialised).
 
-Targets (the project's): S = 4096, D = 128 at most 30 s on 2 threads; the tensor-core part at least
+Targets: S = 4096, D = 128 at most 30 s on 2 threads; the tensor-core part at least
 80% of the standalone GEMM's throughput. Each row: the best and the worst of ``--rounds`` runs.
 With ``--out FILE`` the table replaces its section of FILE (bench/RESULTS.md).
 
