@@ -44,7 +44,7 @@ from . import ops  # noqa: E402  (codes in, codes out)
 from . import orders  # noqa: E402
 from .accumulate import Accumulator, FusedAdder, dot, matmul, sum  # noqa: E402,A004
 from . import bounds, captures, hw, nn  # noqa: E402
-from ._attention import attention  # noqa: E402
+from ._attention import attention, attention_backward  # noqa: E402
 
 __version__ = "0.1.0"
 

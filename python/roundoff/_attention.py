@@ -1,184 +1,781 @@
-"""Blocked (FlashAttention-style) attention with every rounding stated.
+"""Attention with every rounding stated: blocked (FlashAttention-style) kernels as GPUs run
+them, the materialised softmax(QK^T)V, and the exact attention rounded once.
 
-The first recipe is ``"torch_sdpa_flash.sm90"``: the forward pass of PyTorch 2.11's SDPA flash
-backend (its vendored FlashAttention-2) on Hopper, bf16 and fp16, head dims 64 and 128, as read
-from its source and machine code:
+A recipe is data (:class:`BlockedAttention`, :class:`NaiveAttention`, :class:`ExactAttention`;
+``RECIPES`` holds the named ones); :func:`attention` runs the forward pass and
+:func:`attention_backward` FlashAttention-2's backward pass.
 
-* tiles of 128 query rows by 128 keys (D <= 64) or 64 keys (D = 128); the key blocks of a row
-  tile run from the last to the first, causal tiles skipping the blocks past their diagonal;
-* S = Q K^T by the tensor core's mma.sync chain over D (``hw.preset("h100.mma")``), from zero;
-  keys past the end and above the (lower-right aligned) causal diagonal masked to -inf;
-* the row maximum m (exact); p = exp2f(RN(RN(S * c) - RN(m * c))) with c = RN_f32(scale *
-  log2 e), exp2f being ``ex2.approx.f32`` (MUFU.EX2, ``sm90:ex2.approx.f32``); for later blocks
-  alpha = exp2f(RN(RN(m_old - m_new) * c)) rescales the output accumulator (one rounding) and
-  the running sum;
-* the running sum: each of the four threads that hold a row keeps its own chain across all
-  blocks, over its columns 2q, 2q + 1, 8 + 2q, 9 + 2q, ... (q = lane % 4): the first block's from
-  its first value, later ones as FMA(sum, alpha, p_first) + p_next + ...; the four are added
-  in the epilogue as (s0 + s2) + (s1 + s3);
-* P rounded to the input format (nearest-even) and multiplied into the output accumulator by
-  the same mma.sync chain (the accumulator its c operand; padded keys add zeros);
-* O = RN(acc * RN(1 / sum)) (IEEE reciprocal; 1 where the sum is 0 or NaN), rounded to the
-  input format.
+``"torch_sdpa_flash.sm90"`` is PyTorch 2.11's SDPA flash backend (its vendored
+FlashAttention-2) on Hopper, bf16 and fp16, head dims 64 and 128, read from its source and
+machine code and checked against captures (tests/data/attention_sm90,
+tools/capture_attention.py):
 
-This is PyTorch's ``flash_fwd_kernel``. It reproduces its output bit for bit on all 18
-captured cases that ran it (tests/data/attention_sm90, tools/capture_attention.py;
-tests/test_attention.py): head dims 64 and 128, partial key blocks, grouped-query heads,
-causal. When batch x heads x row blocks of 64 is below 0.8 x twice the SM count and the keys
-span several blocks, PyTorch runs ``flash_fwd_splitkv_kernel`` instead (key blocks of 256 for
-D = 64, split across thread blocks, then combined through each part's log-sum-exp): that path
-is not modelled, as its log-sum-exp goes through MUFU.LG2 (``lg2.approx``, not modelled
-either); on the 18 captured cases of the first capture that took it, this model matches 55-99%
-of O's elements. The backward pass, the
-log-sum-exp's bits, the other recipes of the design and the bounds are not here yet.
+* forward (``flash_fwd_kernel``): tiles of 128 query rows by 128 keys (D <= 64) or 64 keys
+  (D = 128), key blocks from the last to the first; S = Q K^T by the tensor core's mma.sync
+  chain over D (``hw.preset("h100.mma")``); masked keys -inf; the row maximum m (exact);
+  p = exp2f(RN(RN(S c) - RN(m c))) with c = RN_f32(scale log2 e) and exp2f ``ex2.approx.f32``
+  (MUFU.EX2); alpha = exp2f(RN(RN(m_old - m_new) c)) rescales the output accumulator (one
+  rounding); each of the four threads holding a row keeps its own sum across all blocks over
+  its columns 2q, 2q + 1, 8 + 2q, 9 + 2q, ... (q = lane % 4), FMA(sum, alpha, p_first) + p_next
+  + ..., added in the epilogue as (s0 + s2) + (s1 + s3); P rounded to the input format and
+  multiplied into the accumulator by the same mma chain; O = RN(acc RN(1 / sum)) (IEEE; 1
+  where the sum is 0 or NaN). Bit for bit on every captured case that ran this kernel (18).
+  For few row tiles (batch x heads x row blocks of 64 below 0.8 x twice the SM count) and keys
+  spanning several blocks PyTorch runs ``flash_fwd_splitkv_kernel`` instead, which combines
+  partial results through lg2.approx (MUFU.LG2, not modelled): 55-99% of O there.
+* backward (``flash_bwd_dq_dk_dv_loop_seqk_parallel_kernel``): see
+  :func:`attention_backward`.
+
+The forward's log-sum-exp is returned in float64, formed from the emulated row maximum and
+sum (the GPU's goes through MUFU.LG2): within a few float32 units of the GPU's.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+import math
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from . import hw
-from ._arith import _exact_values, fma
+from ._arith import _exact_values, div, fma
 from ._casts import decode, encode
+from ._formats import FormatLike, format, ml_dtype
 from ._special import exp2
+from .accumulate import Accumulator
 
-RECIPES = ("torch_sdpa_flash.sm90",)
 _LOG2E = 1.4426950408889634074  # M_LOG2E, the double the host code multiplies by
-_EX2 = "sm90:ex2.approx.f32"
+_LOG2E_F32 = np.float32(1.44269504)  # the float literal Triton's kernel multiplies by
+AccumulatorLike = Union[str, Accumulator]
 
 
-def _ex2(x: np.ndarray) -> np.ndarray:
-    return np.asarray(exp2(x, "float32", impl=_EX2, dtype=np.float32))
+@dataclass(frozen=True)
+class BlockedAttention:
+    """A blocked (online-softmax) attention kernel. Per row: the key blocks in ``key_order``;
+    per block S = Q K^T (``qk``), the running maximum m, p = exp2(t) (``exp``, float32), the
+    rescale alpha = exp2(m_old - m_new) of the output accumulator (one rounding) and of the
+    running sum, P = p rounded into ``p_format``, acc = P V + acc (``pv``, the accumulator as
+    the c operand); then the epilogue. All state is float32.
+
+    Fields:
+        block_n: keys per block: an int, or ``((max_head_dim, block_n), ...)`` ascending.
+        block_m: query rows per tile (matters for ``scale="fused"`` causal diagonal blocks).
+        key_order: ``"reverse"`` (last block first, as PyTorch's flash kernel) or
+            ``"forward"``.
+        qk, pv: a tensor-core preset name (:func:`roundoff.hw.preset`, given the operands'
+            formats) or an :class:`~roundoff.Accumulator`; the chain runs over D (qk) and over
+            the keys of a block (pv).
+        qkv_format: None (the inputs as they are) or a format Q, K, V are scaled into
+            (x / s, s = amax / the format's max, s in float32) and rounded (nearest-even);
+            S is then multiplied by RN(s_q s_k) (one rounding) and O by s_v at the end.
+        qkv_scaling: ``"per_tensor"`` or ``"per_block"`` (Q per ``block_m`` rows and K per
+            ``block_n`` keys of each head; V per tensor), with ``qkv_format``.
+        scale: where the softmax scale goes, with c the scale times log2 e in float32:
+            ``"unfused"``: t = RN(RN(S c) - RN(m c)), m the maximum of S, alpha from
+            RN(RN(m_old - m_new) c) (PyTorch's flash kernel; c = RN(scale * M_LOG2E));
+            ``"fused"``: m the maximum of RN(S c) per block, t = FMA(S, c, -m) (one rounding),
+            alpha from RN(m_old - m_new); on causal blocks that cross a tile's diagonal
+            t0 = FMA(S, c, 0 or -1e6 where masked), m over t0, t = RN(t0 - m) (Triton's
+            tutorial; c = RN(RN_f32(scale) * 1.44269504f));
+            ``"prescaled_q"``: Q rounded to its format after multiplying by c, then t =
+            RN(S - m) and alpha from RN(m_old - m_new).
+        exp: the exp2 impl (``"cr"`` or an :func:`roundoff.exp2` GPU impl).
+        row_sum: ``"per_thread"``: each of the four threads of a row keeps one chain across
+            all blocks (FMA(sum, alpha, p_first) + ...), added as (s0 + s2) + (s1 + s3) at the
+            end; ``"per_block"``: each block's four thread folds are added by the butterfly
+            (xor 2, xor 1) and the running sum is FMA(sum, alpha, block_sum). A thread folds
+            its columns 8t + 2q, 8t + 2q + 1 (q = 0..3) in order of t (the mma fragment).
+        p_format: the format P is rounded into (None: the inputs' format); ``p_scale`` (a
+            power of two) multiplies p before that rounding and divides O at the end.
+        epilogue: ``"reciprocal"`` (O = RN(acc RN(1 / sum)), IEEE), ``"divide"`` (RN(acc /
+            sum)) or ``"div_full"`` (CUDA's div.full.f32: MUFU.RCP based).
+        bwd_blocks: the backward kernel's (block_m, block_n): ``((max_head_dim, block_m,
+            block_n), ...)`` ascending.
+    """
+
+    block_n: Union[int, Tuple[Tuple[int, int], ...]] = 64
+    block_m: int = 128
+    key_order: str = "forward"
+    qk: AccumulatorLike = "h100.mma"
+    pv: AccumulatorLike = "h100.mma"
+    qkv_format: Optional[FormatLike] = None
+    qkv_scaling: str = "per_tensor"
+    scale: str = "unfused"
+    exp: str = "sm90:ex2.approx.f32"
+    row_sum: str = "per_block"
+    p_format: Optional[FormatLike] = None
+    p_scale: float = 1.0
+    epilogue: str = "reciprocal"
+    bwd_blocks: Tuple[Tuple[int, int, int], ...] = ((64, 128, 128), (256, 64, 128))
+
+    def __post_init__(self) -> None:
+        choices = {"key_order": ("reverse", "forward"), "qkv_scaling": ("per_tensor",
+                   "per_block"), "scale": ("unfused", "fused", "prescaled_q"),
+                   "row_sum": ("per_thread", "per_block"),
+                   "epilogue": ("reciprocal", "divide", "div_full")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}: one of {allowed}, got {getattr(self, name)!r}")
+        for name in ("block_m",) + (("block_n",) if isinstance(self.block_n, int) else ()):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 8 or value % 8:
+                raise ValueError(f"{name}: a positive multiple of 8, got {value!r}")
+        p = self.p_scale
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p < math.inf or \
+                math.frexp(p)[0] != 0.5:
+            raise ValueError(f"p_scale: a power of two, got {p!r}")
+
+    def block_n_for(self, head_dim: int) -> int:
+        """The keys per block at this head dim."""
+        if isinstance(self.block_n, int):
+            return self.block_n
+        for top, n in self.block_n:
+            if head_dim <= top:
+                return n
+        raise ValueError(f"q: head dim {head_dim} above this recipe's block table "
+                         f"{self.block_n}")
+
+    def bwd_blocks_for(self, head_dim: int) -> Tuple[int, int]:
+        """The backward kernel's (block_m, block_n) at this head dim."""
+        for top, bm, bn in self.bwd_blocks:
+            if head_dim <= top:
+                return bm, bn
+        raise ValueError(f"q: head dim {head_dim} above this recipe's backward block table "
+                         f"{self.bwd_blocks}")
 
 
-def _thread_sums(p: np.ndarray, sums: Optional[np.ndarray], alpha: Optional[np.ndarray]
-                 ) -> np.ndarray:
-    """The four per-thread running sums of each row (... x 4) after one block of p (... x
-    block_n, float32): thread q folds its columns 8t + 2q, 8t + 2q + 1 in order of t."""
+@dataclass(frozen=True)
+class NaiveAttention:
+    """The materialised softmax(Q K^T scale) V, each step rounded into a stated format.
+
+    Fields:
+        scale_at: where the scale multiplies: ``"both_sqrt"`` (q and k each times
+            sqrt(scale), as PyTorch's math backend), ``"q"``, ``"k"`` (FlashAttention's
+            test reference with ``reorder_ops``) or ``"scores"``; the product is rounded into
+            ``compute`` (the scale itself first, to ``compute``).
+        compute: the format of the scaled q/k, of S (``qk`` rounds into it) and of O before
+            the output rounding (None: the inputs' format).
+        qk, pv: accumulators of the two products (default float32, sequential, FMA).
+        softmax: a :class:`roundoff.nn.Softmax` or a preset name of :mod:`roundoff.nn`
+            (chosen per row length), over S, rounded into ``p_format``.
+        p_format: the format of P (None: ``compute``).
+    """
+
+    scale_at: str = "both_sqrt"
+    compute: Optional[FormatLike] = "float32"
+    qk: Accumulator = Accumulator()
+    pv: Accumulator = Accumulator()
+    softmax: Any = "pytorch_sm90"
+    p_format: Optional[FormatLike] = None
+
+    def __post_init__(self) -> None:
+        if self.scale_at not in ("both_sqrt", "q", "k", "scores"):
+            raise ValueError(f"scale_at: 'both_sqrt', 'q', 'k' or 'scores', got "
+                             f"{self.scale_at!r}")
+
+
+@dataclass(frozen=True)
+class ExactAttention:
+    """Every output the exact attention softmax(Q K^T scale) V of the inputs' values, rounded
+    once (nearest-even) into the inputs' format. A float64 evaluation with an error bound
+    decides almost every element; the rest are decided in decimal arithmetic of growing
+    precision, exact ties found exactly (two keys' exponentials of distinct rational scores
+    are linearly independent over the rationals, Lindemann-Weierstrass: O lies on a midpoint
+    only when, for every set of keys of equal score, their values average to it)."""
+
+
+Recipe = Union[BlockedAttention, NaiveAttention, ExactAttention]
+
+TORCH_SDPA_FLASH_SM90 = BlockedAttention(
+    block_n=((64, 128), (256, 64)), block_m=128, key_order="reverse", qk="h100.mma",
+    pv="h100.mma", scale="unfused", exp="sm90:ex2.approx.f32", row_sum="per_thread",
+    epilogue="reciprocal", bwd_blocks=((64, 128, 128), (256, 64, 128)))
+TRITON_TUTORIAL_SM90 = BlockedAttention(
+    block_n=64, block_m=128, key_order="forward", qk="h100.wgmma", pv="h100.wgmma",
+    scale="fused", exp="sm90:ex2.approx.ftz.f32", row_sum="per_block", epilogue="div_full")
+FP8_FA3_SM90 = BlockedAttention(
+    block_n=128, block_m=128, key_order="reverse", qk="h100.wgmma", pv="h100.wgmma",
+    qkv_format="e4m3", qkv_scaling="per_tensor", scale="unfused", exp="sm90:ex2.approx.f32",
+    row_sum="per_thread", p_format="e4m3", epilogue="reciprocal")
+
+RECIPES: Dict[str, Recipe] = {
+    "torch_sdpa_flash.sm90": TORCH_SDPA_FLASH_SM90,
+    "triton_tutorial.sm90": TRITON_TUTORIAL_SM90,
+    "fp8_fa3.sm90": FP8_FA3_SM90,
+    "naive": NaiveAttention(),
+    "naive_lowp": NaiveAttention(scale_at="k", compute=None),
+    "exact": ExactAttention(),
+}
+
+
+def _recipe(recipe: Any) -> Recipe:
+    if isinstance(recipe, str):
+        if recipe not in RECIPES:
+            raise ValueError(f"recipe: one of {sorted(RECIPES)} or a recipe object, got "
+                             f"{recipe!r}")
+        return RECIPES[recipe]
+    if not isinstance(recipe, (BlockedAttention, NaiveAttention, ExactAttention)):
+        raise TypeError(f"recipe: a name or a BlockedAttention, NaiveAttention or "
+                        f"ExactAttention, got {type(recipe).__name__}")
+    return recipe
+
+
+def _accumulator(acc: AccumulatorLike, a_fmt: FormatLike, b_fmt: FormatLike) -> Accumulator:
+    if isinstance(acc, Accumulator):
+        return acc
+    return hw.preset(acc, a_fmt=a_fmt, b_fmt=b_fmt)
+
+
+def matmul_f32(a: np.ndarray, b: np.ndarray, acc: Accumulator, c: Optional[np.ndarray] = None
+               ) -> np.ndarray:
+    """a @ b (+ c) through ``acc``, as float32 values."""
+    from .accumulate import matmul
+    return np.asarray(matmul(a, b, acc, c=c, out_fmt="float32", dtype=np.float32))
+
+
+def _round(x: np.ndarray, fmt: FormatLike) -> np.ndarray:
+    """x rounded to nearest-even into fmt, as float32 values (fmt within float32)."""
+    return np.asarray(decode(encode(x, fmt), fmt, np.float32))
+
+
+def _ex2(x: np.ndarray, impl: str) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.asarray(exp2(x, "float32", impl=impl, dtype=np.float32))
+
+
+def _thread_folds(p: np.ndarray) -> np.ndarray:
+    """p (... x n) regrouped as (... x 4 x n/4): thread q's columns 8t + 2q, 8t + 2q + 1 in
+    order of t (the mma accumulator fragment)."""
     *lead, n = p.shape
-    order = np.moveaxis(p.reshape(*lead, n // 8, 4, 2), -2, -3).reshape(*lead, 4, n // 4)
-    if sums is None or alpha is None:
-        s = order[..., 0].copy()
-    else:  # FMA(sum, alpha, p_first), one rounding
-        s = np.asarray(fma(sums, np.broadcast_to(alpha[..., None], sums.shape), order[..., 0],
-                           "float32", dtype=np.float32))
-    for j in range(1, n // 4):
-        s = s + order[..., j]
+    return np.moveaxis(p.reshape(*lead, n // 8, 4, 2), -2, -3).reshape(*lead, 4, n // 4)
+
+
+def _fold(first: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    s = first
+    for j in range(rest.shape[-1]):
+        s = s + rest[..., j]
     return s
 
 
-def _forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
-             scale: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All heads at once: q (N, Sq, D), k and v (N, Sk, D) float32 values (grouped-query heads
-    already repeated). Returns O (float32, before the cast) and the row maxima and sums.
+def _quad(s: np.ndarray) -> np.ndarray:
+    """The four thread values of a row added by the butterfly xor 2, xor 1."""
+    return (s[..., 0] + s[..., 2]) + (s[..., 1] + s[..., 3])
 
-    The kernel's row tiles are independent, and a tile skips only key blocks that its causal
-    mask hides entirely; so every row runs through every key block here, from the last: a row
-    meets a hidden block as one whose maximum is -inf, whose p are 0, and the next visible
-    block then rescales by exp2(-inf) = 0, which leaves the state the tile would have started
-    from (sum FMA(0, 0, p) = p, output 0 * 0 = 0, the tensor core's c = 0 as the kernel's
-    cleared accumulator). The captured cases check it, causal ones included."""
+
+def _quantize(x: np.ndarray, fmt: FormatLike, rows: Optional[int]) -> Tuple[np.ndarray, Any]:
+    """x (N, S, D) scaled into fmt: its values there and the float32 scale s = amax / fmt's
+    max (a scalar per tensor; per block of ``rows`` rows of each head, (N, S, 1))."""
+    top = np.float32(format(fmt).max)
+    if rows is None:
+        amax = np.float32(np.abs(x).max()) if x.size else np.float32(0)
+        s = amax / top if amax > 0 else np.float32(1)
+        return _round(x / s, fmt), np.float32(s)
+    n, s_len, d = x.shape
+    nb = -(-s_len // rows)
+    pad = np.zeros((n, nb * rows - s_len, d), np.float32)
+    amax = np.abs(np.concatenate([x, pad], 1)).reshape(n, nb, rows * d).max(-1)
+    scales = np.repeat(np.where(amax > 0, amax / top, np.float32(1)), rows, axis=1)
+    scales = scales[:, :s_len, None].astype(np.float32)
+    return _round(x / scales, fmt), scales
+
+
+def _blocked_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
+                     scale: float, r: BlockedAttention
+                     ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All heads at once: q (N, Sq, D), k and v (N, Sk, D) float32 values (grouped-query heads
+    repeated). Returns O (float32, before its cast), the row maxima (in the units of t) and
+    the row sums.
+
+    Row tiles are independent and a tile skips only key blocks its causal mask hides
+    entirely, so every row runs through every key block here: a row meets a hidden block as
+    one whose maximum is -inf and whose p are 0, and the next visible block rescales by
+    exp2(-inf) = 0, which leaves the state the tile would have started from (sum FMA(0, 0, p)
+    = p, output 0 * 0 = 0, the cleared accumulator). The captured cases check it."""
     n_heads, sq, d = q.shape
     sk = k.shape[1]
-    block_n = 128 if d <= 64 else 64
-    acc = hw.preset("h100.mma", a_fmt=fmt)
-    c = np.float32(float(scale) * _LOG2E)
+    block_n = r.block_n_for(d)
+    in_fmt: FormatLike = fmt
+    s_qk: Any = np.float32(1)
+    s_v: Any = np.float32(1)
+    if r.qkv_format is not None:
+        in_fmt = r.qkv_format
+        per_block = r.qkv_scaling == "per_block"
+        q, sq_scale = _quantize(q, in_fmt, r.block_m if per_block else None)
+        k, sk_scale = _quantize(k, in_fmt, block_n if per_block else None)
+        v, s_v = _quantize(v, in_fmt, None)
+        s_qk = sq_scale * (np.swapaxes(sk_scale, 1, 2) if per_block else sk_scale)
+    p_fmt = in_fmt if r.p_format is None else r.p_format
+    qk = _accumulator(r.qk, in_fmt, in_fmt)
+    pv = _accumulator(r.pv, p_fmt, in_fmt)
+    if r.scale == "fused":
+        c = np.float32(np.float32(scale) * _LOG2E_F32)
+    else:
+        c = np.float32(float(scale) * _LOG2E)
+    if r.scale == "prescaled_q":
+        q = _round(q * c, in_fmt)
     n_blocks = -(-sk // block_n)
     pad = n_blocks * block_n - sk  # keys past the end read as zeros, masked
-    kp = np.concatenate([k, np.zeros((n_heads, pad, d), np.float32)], axis=1)
-    vp = np.concatenate([v, np.zeros((n_heads, pad, d), np.float32)], axis=1)
+    kp, vp = (np.concatenate([t, np.zeros((n_heads, pad, d), np.float32)], axis=1)
+              for t in (k, v))
+    if np.ndim(s_qk) == 3:
+        s_qk = np.concatenate([s_qk, np.ones((n_heads, sq, pad), np.float32)], axis=2)
     rows = np.arange(sq)[:, None]
-    m: Optional[np.ndarray] = None
+    tile = (rows // r.block_m) * r.block_m + (sk - sq)  # first diagonal key of the row's tile
+    m = np.full((n_heads, sq), -np.inf, np.float32)
     sums: Optional[np.ndarray] = None
     o = np.zeros((n_heads, sq, d), np.float32)
-    for nb in range(n_blocks - 1, -1, -1):
+    order = range(n_blocks - 1, -1, -1) if r.key_order == "reverse" else range(n_blocks)
+    for step, nb in enumerate(order):
         blk = slice(nb * block_n, (nb + 1) * block_n)
         cols = np.arange(nb * block_n, (nb + 1) * block_n)[None, :]
-        s = matmul_f32(q, np.swapaxes(kp[:, blk], 1, 2), acc)
+        s = matmul_f32(q, np.swapaxes(kp[:, blk], 1, 2), qk)
+        if r.qkv_format is not None:  # S times RN(s_q s_k)
+            s = s * (s_qk[..., blk] if np.ndim(s_qk) == 3 else s_qk)
         visible = cols < sk
         if causal:  # lower-right aligned
             visible = visible & (cols <= rows + (sk - sq))
-        s = np.where(visible, s, np.float32(-np.inf))
-        m_blk = s.max(axis=-1)
-        m_new = m_blk if m is None else np.maximum(m, m_blk)
-        m_use = np.where(m_new == -np.inf, np.float32(0), m_new)
-        with np.errstate(invalid="ignore"):
-            p = _ex2((s * c) - (m_use * c)[..., None])
-        if m is None:
-            sums = _thread_sums(p, None, None)
+        with np.errstate(invalid="ignore", over="ignore"):
+            m_new, t = _shifted(s, visible, m, c, r.scale,
+                                causal and r.scale == "fused",
+                                (cols[0, 0] < tile + r.block_m) & (cols[0, -1] >= tile))
+            m_use = np.where(m_new == -np.inf, np.float32(0), m_new)
+            p = _ex2(t, r.exp)
+            if r.scale == "unfused":
+                alpha = _ex2((m - m_use) * c, r.exp)
+            else:
+                alpha = _ex2(m - m_use, r.exp)
+        folds = _thread_folds(p)
+        if r.row_sum == "per_thread":
+            if sums is None:
+                sums = _fold(folds[..., 0], folds[..., 1:])
+            else:
+                first = np.asarray(fma(sums, np.broadcast_to(alpha[..., None], sums.shape),
+                                       folds[..., 0], "float32", dtype=np.float32))
+                sums = _fold(first, folds[..., 1:])
         else:
-            with np.errstate(invalid="ignore"):
-                alpha = _ex2((m - m_use) * c)
+            block_sum = _quad(_fold(folds[..., 0], folds[..., 1:]))
+            if sums is None:  # Triton starts from sum 1 and alpha = exp2(-inf) = 0
+                sums = block_sum
+            else:
+                sums = np.asarray(fma(sums, alpha, block_sum, "float32", dtype=np.float32))
+        if step:  # the first block's accumulator is 0 (Triton's 0 * exp2(-inf) = 0 too)
             o = o * alpha[..., None]
-            sums = _thread_sums(p, sums, alpha)
         m = m_new
-        p16 = decode(encode(p, fmt), fmt, np.float32)
-        o = matmul_f32(p16, vp[:, blk], acc, o)
-    assert sums is not None and m is not None  # one block at least (sk >= 1)
-    total = (sums[..., 0] + sums[..., 2]) + (sums[..., 1] + sums[..., 3])
-    with np.errstate(divide="ignore"):
-        inv = np.where((total == 0) | np.isnan(total), np.float32(1), np.float32(1) / total)
-    return o * inv[..., None], m, total
+        o = matmul_f32(_round(p * np.float32(r.p_scale), p_fmt), vp[:, blk], pv, o)
+    assert sums is not None  # one block at least (sk >= 1)
+    total = _quad(sums) if r.row_sum == "per_thread" else sums
+    o = _epilogue(o, total, r.epilogue)
+    if r.p_scale != 1:
+        o = o * np.float32(1 / r.p_scale)
+    if r.qkv_format is not None:
+        o = o * s_v
+    return o, m, total
 
 
-def matmul_f32(a: np.ndarray, b: np.ndarray, acc: Any, c: Optional[np.ndarray] = None
-               ) -> np.ndarray:
-    """a @ b (+ c) through the tensor-core model, as float32 values."""
+def _shifted(s: np.ndarray, visible: np.ndarray, m: np.ndarray, c: np.float32, scale: str,
+             two_step: bool, diagonal: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The new running maximum and t (the exponent of p) of one block, as ``scale`` says."""
+    neg = np.float32(-np.inf)
+    if scale == "unfused":
+        s = np.where(visible, s, neg)
+        m_new = np.maximum(m, s.max(axis=-1))
+        m_use = np.where(m_new == -np.inf, np.float32(0), m_new)
+        return m_new, (s * c) - (m_use * c)[..., None]
+    if scale == "prescaled_q":
+        s = np.where(visible, s, neg)
+        m_new = np.maximum(m, s.max(axis=-1))
+        m_use = np.where(m_new == -np.inf, np.float32(0), m_new)
+        return m_new, s - m_use[..., None]
+    # fused: m over RN(S c); t = FMA(S, c, -m); Triton's diagonal tiles in two steps
+    sc = np.where(visible, s * c, neg)
+    m_new = np.maximum(m, sc.max(axis=-1))
+    m_use = np.where(m_new == -np.inf, np.float32(0), m_new)
+    t = np.asarray(fma(s, c, -m_use[..., None], "float32", dtype=np.float32))
+    t = np.where(visible, t, neg)
+    if two_step and np.any(diagonal):
+        t0 = np.asarray(fma(s, c, np.where(visible, np.float32(0), np.float32(-1e6)),
+                            "float32", dtype=np.float32))
+        m_diag = np.maximum(m, t0.max(axis=-1))
+        t_diag = t0 - m_diag[..., None]
+        t = np.where(diagonal, t_diag, t)
+        m_new = np.where(diagonal[:, 0], m_diag, m_new)
+    return m_new, t
+
+
+def _epilogue(acc: np.ndarray, total: np.ndarray, kind: str) -> np.ndarray:
+    """O from the accumulator and the row sum (rows whose sum is 0 or NaN divide by 1)."""
+    bad = (total == 0) | np.isnan(total)
+    den = np.where(bad, np.float32(1), total)
+    if kind == "reciprocal":
+        return acc * (np.float32(1) / den)[..., None]
+    if kind == "divide":
+        return acc / den[..., None]
+    return np.asarray(div(acc, np.broadcast_to(den[..., None], acc.shape), "float32",
+                          impl="sm90:div.full.f32", dtype=np.float32))
+
+
+def _naive_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
+                   scale: float, r: NaiveAttention) -> Tuple[np.ndarray, np.ndarray]:
+    """O (float64 values of ``compute``) and the log-sum-exp of the materialised attention."""
     from .accumulate import matmul
-    return np.asarray(matmul(a, b, acc, c=c, dtype=np.float32))
+    from .nn import softmax
+    comp = fmt if r.compute is None else r.compute
+    p_fmt = comp if r.p_format is None else r.p_format
+
+    def rn(x: Any) -> np.ndarray:
+        return np.asarray(decode(encode(np.asarray(x, np.float64), comp), comp, np.float64))
+
+    sc = rn(math.sqrt(scale) if r.scale_at == "both_sqrt" else scale)
+    if r.scale_at in ("both_sqrt", "q"):
+        q = rn(q * sc)
+    if r.scale_at in ("both_sqrt", "k"):
+        k = rn(k * sc)
+    s = np.asarray(matmul(q, np.swapaxes(k, 1, 2), r.qk, out_fmt=comp))
+    if r.scale_at == "scores":
+        s = rn(s * sc)
+    sq, sk = s.shape[1:]
+    if causal:
+        hidden = np.arange(sk)[None, :] > np.arange(sq)[:, None] + (sk - sq)
+        s = np.where(hidden, -np.inf, s)
+    with np.errstate(invalid="ignore"):
+        p = _exact_values(softmax(encode(s, comp).view(ml_dtype(comp)), r.softmax, fmt=p_fmt),
+                          "p")[0]
+    p = np.where(np.isnan(p), 0.0, p)  # rows without a visible key (PyTorch's _safe_softmax)
+    o = np.asarray(matmul(p, v, r.pv, out_fmt=comp))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = s.max(axis=-1)
+        lse = m + np.log(np.exp(s - m[..., None]).sum(axis=-1))
+    return o, np.where(np.isfinite(m), lse, np.inf)
 
 
-def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, recipe: str = "torch_sdpa_flash.sm90",
-              *, causal: bool = False, scale: Optional[float] = None
-              ) -> Tuple[np.ndarray, np.ndarray]:
-    """softmax(q k^T * scale) v over the last two axes, as ``recipe`` computes it.
+def _exact_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
+                   scale: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Codes of the exact O rounded once into fmt, and the log-sum-exp (float64), for q (N,
+    Sq, D), k and v (N, Sk, D) float64 values.
 
-    Args:
-        q: ``(B, H_q, S_q, D)`` bf16 or fp16 values (ml_dtypes arrays, or codes' values).
-        k, v: ``(B, H_kv, S_k, D)``, H_q a multiple of H_kv (grouped-query heads share them).
-        recipe: ``"torch_sdpa_flash.sm90"`` (the only one so far; see the module docstring).
-        causal: mask keys j > i + S_k - S_q (lower-right aligned, as FlashAttention-2).
-        scale: the softmax scale (default 1/sqrt(D)).
+    The float64 evaluation errs by at most ``err`` (below); where O - err and O + err (each
+    moved a float64 step outward, past their own rounding) round alike, so does the exact O
+    (rounding is monotone). Otherwise :func:`_exact_element` decides."""
+    n, sq, d = q.shape
+    sk = k.shape[1]
+    u = 2.0 ** -53
+    s = (q @ np.swapaxes(k, 1, 2)) * scale
+    # |s - s_exact| <= gamma_(D+1) |q||k| scale: the dot in float64, then the scale.
+    ds = (d + 2) * u * 1.01 * ((np.abs(q) @ np.abs(np.swapaxes(k, 1, 2))) * scale)
+    visible = np.ones((sq, sk), bool)
+    if causal:
+        visible = np.arange(sk)[None, :] <= np.arange(sq)[:, None] + (sk - sq)
+    s = np.where(visible, s, -np.inf)
+    m = s.max(axis=-1, keepdims=True)
+    live = np.isfinite(m)
+    m = np.where(live, m, 0.0)
+    with np.errstate(invalid="ignore"):
+        p = np.exp(s - m)
+    total = p.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        o = np.where(live, (p @ v) / total, 0.0)
+        # p_j errs relatively by eta <= 2 max ds + |s - m| u + 2u (exp and the subtraction);
+        # the sums (Sk terms) add gamma_Sk; the quotient 2u: a bound on |o - O| of
+        # (2 eta + 2 gamma_Sk + 2u) (p|v|) / total, doubled for the terms neglected.
+        eta = 2 * np.where(visible, ds, 0).max(axis=-1, keepdims=True) + \
+            np.where(visible, np.abs(s - m), 0).max(axis=-1, keepdims=True) * u + 2 * u
+        err = 2 * (2 * eta + 2 * (sk + 2) * u + 2 * u) * (p @ np.abs(v)) / total
+    err = np.where(live, err, 0.0)
+    lo, hi = (encode(_outward(x, w), fmt) for x, w in ((o - err, -np.inf), (o + err, np.inf)))
+    codes = encode(o, fmt)
+    for idx in zip(*np.nonzero(lo != hi)):
+        h, i, j = (int(x) for x in idx)
+        codes[h, i, j] = _exact_element(q[h, i], k[h], v[h, :, j], visible[i], scale, fmt)
+    with np.errstate(divide="ignore"):
+        lse = np.where(live[..., 0], m[..., 0] + np.log(total[..., 0]), np.inf)
+    return codes, lse
 
-    Returns:
-        (O as an array of q's dtype, the log-sum-exp as float64: m * scale + ln(sum), computed
-        in float64 from the emulated row maximum and sum: not the GPU's bits).
-    """
-    if recipe not in RECIPES:
-        raise ValueError(f"recipe: one of {RECIPES}, got {recipe!r}")
-    qa, ka, va = (np.asarray(t) for t in (q, k, v))
+
+def _exact_element(q_row: np.ndarray, k: np.ndarray, v_col: np.ndarray, visible: np.ndarray,
+                   scale: float, fmt: str) -> int:
+    """The code of one O element rounded once, in decimal arithmetic of growing precision."""
+    keys = np.nonzero(visible)[0]
+    fq = [Fraction(float(x)) for x in q_row]
+    sc = Fraction(scale)
+    scores = [sc * sum((a * Fraction(float(b)) for a, b in zip(fq, k[j])), Fraction(0))
+              for j in keys]
+    vals = [Fraction(float(v_col[j])) for j in keys]
+    top = max(scores)
+    digits = 40
+    while True:
+        with localcontext() as ctx:
+            ctx.prec = digits
+            w = [(Decimal(x.numerator) / Decimal(x.denominator)).exp() if x else Decimal(1)
+                 for x in (s - top for s in scores)]
+            num = sum((wi * Decimal(vi.numerator) / Decimal(vi.denominator)
+                       for wi, vi in zip(w, vals)), Decimal(0))
+            o = num / sum(w, Decimal(0))
+            slack = abs(o) * Decimal(10) ** (8 - digits) + Decimal(10) ** (-digits - 300)
+            lo, hi = (encode(_outward(np.float64(float(x)), w), fmt)
+                      for x, w in ((o - slack, -np.inf), (o + slack, np.inf)))
+        if lo == hi:
+            return int(lo)
+        # Between two codes: a tie only if, per set of keys of equal score, the values
+        # average to the midpoint (Lindemann-Weierstrass); else more digits decide.
+        mid = Fraction((float(decode(lo, fmt, np.float64)) +
+                        float(decode(hi, fmt, np.float64))) / 2)
+        groups: Dict[Fraction, Fraction] = {}
+        for sj, vj in zip(scores, vals):
+            groups[sj] = groups.get(sj, Fraction(0)) + (vj - mid)
+        if all(g == 0 for g in groups.values()):
+            return int(encode(np.float64(mid), fmt))
+        digits *= 2
+
+
+def _outward(x: Any, direction: float) -> Any:
+    """x moved one float64 step towards ``direction``: past the rounding of its computation."""
+    return np.nextafter(x, direction)
+
+
+def _inputs(q: ArrayLike, k: ArrayLike, v: ArrayLike, r: Recipe, causal: Any, scale: Any,
+            extra: Tuple[Tuple[str, ArrayLike], ...] = ()) -> Tuple[Any, ...]:
+    """Checked inputs: (format name, dtype, shapes, softmax scale, float64 values of q, k, v
+    and of ``extra``, grouped-query k and v repeated per query head, all as (N, S, D))."""
     import ml_dtypes
     kinds = {np.dtype(ml_dtypes.bfloat16): "bf16", np.dtype(np.float16): "fp16"}
+    if not isinstance(r, BlockedAttention):
+        kinds[np.dtype(np.float32)] = "float32"
+    arrays = [np.asarray(t) for t in (q, k, v)]
+    qa, ka, va = arrays
+    names = ", ".join(str(d) for d in dict.fromkeys(kinds))
     if qa.dtype not in kinds or ka.dtype != qa.dtype or va.dtype != qa.dtype:
-        raise TypeError(f"q, k, v: bfloat16 or float16 arrays of one dtype, got {qa.dtype}, "
-                        f"{ka.dtype}, {va.dtype}")
+        raise TypeError(f"q, k, v: arrays of one dtype ({names} for this recipe), got "
+                        f"{qa.dtype}, {ka.dtype}, {va.dtype}")
     if qa.ndim != 4 or ka.ndim != 4 or va.shape != ka.shape:
         raise ValueError(f"q, k, v: shapes (B, H, S, D) with k and v alike, got {qa.shape}, "
                          f"{ka.shape}, {va.shape}")
     B, Hq, Sq, D = qa.shape
     Bk, Hkv, Sk, Dk = ka.shape
-    if Bk != B or Dk != D or Hq % Hkv:
-        raise ValueError(f"k: batch and head dim of q, heads dividing q's; got q {qa.shape}, "
-                         f"k {ka.shape}")
-    if D not in (64, 128):
-        raise ValueError(f"q: the recipe {recipe!r} covers head dims 64 and 128, got {D}")
+    if Bk != B or Dk != D or Hkv == 0 or Hq % Hkv or Sk == 0:
+        raise ValueError(f"k: q's batch and head dim, at least one key, heads dividing q's; "
+                         f"got q {qa.shape}, k {ka.shape}")
+    if isinstance(r, BlockedAttention):
+        if r is TORCH_SDPA_FLASH_SM90 and D not in (64, 128):
+            raise ValueError(f"q: the recipe torch_sdpa_flash.sm90 covers head dims 64 and "
+                             f"128, got {D}")
+        if D % 8 or D > 256:
+            raise ValueError(f"q: blocked recipes take head dims that are multiples of 8 up "
+                             f"to 256, got {D}")
+        r.block_n_for(D)
     if not isinstance(causal, (bool, np.bool_)):
         raise TypeError(f"causal: True or False, got {causal!r}")
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
                               or not 0 < scale < np.inf):
         raise ValueError(f"scale: a positive finite number or None, got {scale!r}")
+    if isinstance(r, BlockedAttention) and r.scale == "fused" and causal and Sq != Sk:
+        raise ValueError("causal: a recipe with scale='fused' (Triton's tutorial) aligns the "
+                         f"causal mask for S_q == S_k only, got {Sq} and {Sk}")
     fmt = kinds[qa.dtype]
     sc = D ** -0.5 if scale is None else float(scale)
-    qv, kv, vv = (_exact_values(t, n)[0].astype(np.float32) for t, n in
-                  ((qa, "q"), (ka, "k"), (va, "v")))
     group = Hq // Hkv  # query head h reads key/value head h // group
-    kv, vv = (np.repeat(t, group, axis=1).reshape(B * Hq, Sk, D) for t in (kv, vv))
-    out, m, s = _forward(qv.reshape(B * Hq, Sq, D), kv, vv, fmt, causal, sc)
-    with np.errstate(divide="ignore"):
-        lse = np.where(s > 0, m.astype(np.float64) * sc + np.log(s), np.inf)
-    return encode(out.reshape(qa.shape), fmt).view(qa.dtype), lse.reshape(B, Hq, Sq)
+    vals = [_exact_values(t, n)[0] for t, n in ((qa, "q"), (ka, "k"), (va, "v"))]
+    qv = vals[0].reshape(B * Hq, Sq, D)
+    kv, vv = (np.repeat(t, group, axis=1).reshape(B * Hq, Sk, D) for t in vals[1:])
+    more = []
+    for name, t in extra:
+        a = np.asarray(t)
+        want = qa.shape if name in ("out", "grad_out") else qa.shape[:3]
+        if a.shape != want:
+            raise ValueError(f"{name}: shape {want}, got {a.shape}")
+        if name in ("out", "grad_out") and a.dtype != qa.dtype:
+            raise TypeError(f"{name}: q's dtype {qa.dtype}, got {a.dtype}")
+        more.append(_exact_values(a, name)[0].reshape((B * Hq,) + want[2:]))
+    return (fmt, qa.dtype, qa.shape, ka.shape, sc, qv, kv, vv, *more)
 
 
+def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
+              recipe: Union[str, Recipe] = "torch_sdpa_flash.sm90", *, causal: bool = False,
+              scale: Optional[float] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """softmax(q k^T * scale) v over the last two axes, as ``recipe`` computes it.
+
+    Args:
+        q: ``(B, H_q, S_q, D)`` bf16 or fp16 values (ml_dtypes arrays; float32 too for the
+            naive and exact recipes).
+        k, v: ``(B, H_kv, S_k, D)``, H_q a multiple of H_kv (grouped-query heads share them).
+        recipe: a name in ``RECIPES`` (``"torch_sdpa_flash.sm90"``, ``"triton_tutorial.sm90"``,
+            ``"fp8_fa3.sm90"``, ``"naive"``, ``"naive_lowp"``, ``"exact"``) or a recipe
+            object (:class:`BlockedAttention`, :class:`NaiveAttention`,
+            :class:`ExactAttention`).
+        causal: mask keys j > i + S_k - S_q (lower-right aligned, as FlashAttention-2); rows
+            without a visible key give 0.
+        scale: the softmax scale (default 1/sqrt(D)).
+
+    Returns:
+        (O as an array of q's dtype, the natural log-sum-exp ``(B, H_q, S_q)`` as float64,
+        formed from the emulated row maximum and sum: not a GPU's bits; +inf for rows without
+        a visible key).
+    """
+    r = _recipe(recipe)
+    fmt, dtype, shape, _, sc, qv, kv, vv = _inputs(q, k, v, r, causal, scale)
+    if isinstance(r, ExactAttention):
+        codes, lse = _exact_forward(qv, kv, vv, fmt, bool(causal), sc)
+        return codes.reshape(shape).view(dtype), lse.reshape(shape[:3])
+    if isinstance(r, NaiveAttention):
+        o, lse = _naive_forward(qv, kv, vv, fmt, bool(causal), sc, r)
+        return encode(o.reshape(shape), fmt).view(dtype), lse.reshape(shape[:3])
+    qf, kf, vf = (t.astype(np.float32) for t in (qv, kv, vv))
+    out, m, s = _blocked_forward(qf, kf, vf, fmt, bool(causal), sc, r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if r.scale == "unfused":
+            lse = m.astype(np.float64) * sc + np.log(s)
+        else:  # m in units of log2 (t = S c - m)
+            lse = (m.astype(np.float64) + np.log2(s)) * math.log(2)
+        lse = np.where(s > 0, lse, np.inf)
+    return encode(out.reshape(shape), fmt).view(dtype), lse.reshape(shape[:3])
+
+
+def _row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Delta = rowsum(a * b) in float32 as PyTorch's flash_bwd_dot_do_o_kernel forms it: 8
+    threads per row, thread t folding its 8-element chunks (columns 64c + 8t .. + 7, chunk c
+    in order) as FMA(a, b, sum) from the first product rounded, then the butterfly xor 4, 2,
+    1."""
+    *lead, d = a.shape
+    pad = -d % 64
+    if pad:
+        z = np.zeros((*lead, pad), np.float32)
+        a, b = np.concatenate([a, z], -1), np.concatenate([b, z], -1)
+    # (..., chunk c, thread t, 8) -> (..., t, c * 8)
+    per = [np.moveaxis(x.reshape(*lead, -1, 8, 8), -3, -2).reshape(*lead, 8, -1)
+           for x in (a, b)]
+    s = per[0][..., 0] * per[1][..., 0]
+    for j in range(1, per[0].shape[-1]):
+        s = np.asarray(fma(per[0][..., j], per[1][..., j], s, "float32", dtype=np.float32))
+    s = s[..., :4] + s[..., 4:]
+    s = s[..., :2] + s[..., 2:]
+    return s[..., 0] + s[..., 1]
+
+
+def _blocked_backward(q: np.ndarray, k: np.ndarray, v: np.ndarray, o: np.ndarray,
+                      do: np.ndarray, lse: np.ndarray, fmt: str, causal: bool, scale: float,
+                      r: BlockedAttention, dq_order: Optional[Sequence[int]] = None
+                      ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """FlashAttention-2's backward pass as PyTorch's flash_bwd_dq_dk_dv_loop_seqk_parallel
+    kernel runs it; float32 values in, float32 dQ, dK, dV (per query head) before their cast.
+    """
+    n_heads, sq, d = q.shape
+    sk = k.shape[1]
+    bm, bn = r.bwd_blocks_for(d)
+    acc = _accumulator(r.qk, fmt, fmt)
+    c = np.float32(float(scale) * _LOG2E)
+    scale32 = np.float32(scale)
+    delta = _row_dot(do, o)
+    n_m, n_n = -(-sq // bm), -(-sk // bn)
+
+    def padded(x: np.ndarray, rows: int) -> np.ndarray:
+        return np.concatenate([x, np.zeros((n_heads, rows - x.shape[1]) + x.shape[2:],
+                                           np.float32)], axis=1)
+
+    qp, dop = padded(q, n_m * bm), padded(do, n_m * bm)
+    # Rows past the end read lse = +inf (p = 0); max_scaled = RN(lse * (float)M_LOG2E).
+    lse_p = np.concatenate([lse.astype(np.float32), np.full((n_heads, n_m * bm - sq),
+                                                            np.inf, np.float32)], axis=1)
+    with np.errstate(invalid="ignore"):
+        max_scaled = np.where(lse_p == -np.inf, np.float32(0), lse_p * np.float32(_LOG2E))
+    delta_p = padded(delta[..., None], n_m * bm)[..., 0]
+    kp, vp = padded(k, n_n * bn), padded(v, n_n * bn)
+    dq_parts = np.zeros((n_n, n_heads, n_m * bm, d), np.float32)
+    dk = np.zeros((n_heads, n_n * bn, d), np.float32)
+    dv = np.zeros_like(dk)
+    for nb in range(n_n):
+        ks = slice(nb * bn, (nb + 1) * bn)
+        cols = np.arange(nb * bn, (nb + 1) * bn)[None, :]
+        m_first = max(0, (nb * bn + sq - sk) // bm) if causal else 0
+        dk_acc = np.zeros((n_heads, bn, d), np.float32)
+        dv_acc = np.zeros_like(dk_acc)
+        for mb in range(n_m - 1, m_first - 1, -1):
+            qs = slice(mb * bm, (mb + 1) * bm)
+            rows = np.arange(mb * bm, (mb + 1) * bm)[:, None]
+            s = matmul_f32(qp[:, qs], np.swapaxes(kp[:, ks], 1, 2), acc)
+            visible = cols < sk
+            if causal:
+                visible = visible & (cols <= rows + (sk - sq))
+            s = np.where(visible, s, np.float32(-np.inf))
+            with np.errstate(invalid="ignore"):
+                p = _ex2((s * c) - max_scaled[:, qs, None], r.exp)
+            dp = matmul_f32(dop[:, qs], np.swapaxes(vp[:, ks], 1, 2), acc)
+            ds = p * (dp - delta_p[:, qs, None])
+            p16, ds16 = _round(p, fmt), _round(ds, fmt)
+            dv_acc = matmul_f32(np.swapaxes(p16, 1, 2), dop[:, qs], acc, dv_acc)
+            dk_acc = matmul_f32(np.swapaxes(ds16, 1, 2), qp[:, qs], acc, dk_acc)
+            dq_parts[nb, :, qs] = matmul_f32(ds16, kp[:, ks], acc)
+        dk[:, ks] = dk_acc * scale32
+        dv[:, ks] = dv_acc
+    # dQ: each key block's product from zero, added into a float32 buffer from 0 (the GPU's
+    # atomics) in the order dq_order.
+    order = range(n_n) if dq_order is None else dq_order
+    dq_acc = np.zeros((n_heads, n_m * bm, d), np.float32)
+    for nb in order:
+        dq_acc = dq_acc + dq_parts[nb]
+    return dq_acc[:, :sq] * scale32, dk[:, :sk], dv[:, :sk]
+
+
+def attention_backward(q: ArrayLike, k: ArrayLike, v: ArrayLike, out: ArrayLike,
+                       grad_out: ArrayLike, lse: ArrayLike,
+                       recipe: Union[str, BlockedAttention] = "torch_sdpa_flash.sm90", *,
+                       causal: bool = False, scale: Optional[float] = None,
+                       dq_order: Optional[Sequence[int]] = None
+                       ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dQ, dK, dV of :func:`attention` for the output gradient ``grad_out``, by
+    FlashAttention-2's algorithm as ``recipe`` (a blocked recipe) runs it.
+
+    Per key block of ``block_n`` keys and query block of ``block_m`` rows (the recipe's
+    ``bwd_blocks``), the query blocks from the last: S = Q K^T from zero (``qk``); P =
+    exp2(RN(S c) - RN(lse (float)log2 e)) recomputed from the log-sum-exp; dP = dO V^T; dS =
+    RN(P RN(dP - Delta)) with Delta = rowsum(dO O) (float32, the dot kernel's order); dV +=
+    P^T dO and dK += dS^T Q, P and dS rounded to the inputs' format, chained through the
+    tensor core over the query blocks; dQ: dS K per key block, added into a float32 buffer
+    (the GPU adds these with atomics, in no fixed order: ``dq_order``; with two key blocks or
+    fewer the order does not matter); finally dK and dQ times
+    the scale (float32) and all three rounded to the inputs' format; grouped-query heads sum
+    their dK, dV over the group in float32 (sequentially) and round again.
+
+    Args:
+        q, k, v: as :func:`attention`.
+        out: the forward output O, q's shape and dtype (Delta reads it).
+        grad_out: dO, q's shape and dtype.
+        lse: the forward log-sum-exp ``(B, H_q, S_q)`` (natural log), read as float32: pass
+            the GPU's to reproduce its backward (the emulated one, float64, may differ from
+            it in the last float32 bit).
+        recipe: a blocked recipe or its name (``"torch_sdpa_flash.sm90"``, verified).
+        causal, scale: as :func:`attention`.
+        dq_order: the order in which the key blocks' dQ parts are added (a permutation of
+            range(ceil(S_k / block_n))); default ascending.
+
+    Returns:
+        (dQ, dK, dV) as arrays of q's dtype with q's, k's and v's shapes.
+    """
+    r = _recipe(recipe)
+    if not isinstance(r, BlockedAttention) or r.qkv_format is not None or \
+            r.p_format is not None or r.scale != "unfused":
+        raise ValueError("recipe: the backward pass is modelled for blocked recipes with "
+                         "scale='unfused' and Q, K, V, P in the inputs' format (as "
+                         f"torch_sdpa_flash.sm90), got {recipe!r}")
+    fmt, dtype, shape, k_shape, sc, qv, kv, vv, ov, dov, lv = _inputs(
+        q, k, v, r, causal, scale, (("out", out), ("grad_out", grad_out), ("lse", lse)))
+    f32 = [t.astype(np.float32) for t in (qv, kv, vv, ov, dov)]
+    with np.errstate(over="ignore"):
+        lse32 = lv.astype(np.float32)
+    n_key_blocks = -(-k_shape[2] // r.bwd_blocks_for(shape[3])[1])
+    if dq_order is not None and sorted(int(i) for i in dq_order) != list(range(n_key_blocks)):
+        raise ValueError(f"dq_order: a permutation of range({n_key_blocks}), got {dq_order!r}")
+    dq, dk, dv = _blocked_backward(*f32, lse32, fmt, bool(causal), sc, r, dq_order)
+    B, Hq, Sq, D = shape
+    Hkv, Sk = k_shape[1], k_shape[2]
+
+    def per_kv(x: np.ndarray) -> np.ndarray:
+        x = _round(x, fmt).reshape(B, Hkv, Hq // Hkv, Sk, D)
+        total = x[:, :, 0]
+        for g in range(1, x.shape[2]):
+            total = total + x[:, :, g]
+        return encode(total, fmt).view(dtype)
+
+    return (encode(dq.reshape(shape), fmt).view(dtype), per_kv(dk), per_kv(dv))
