@@ -761,13 +761,14 @@ def attention_backward(q: ArrayLike, k: ArrayLike, v: ArrayLike, out: ArrayLike,
                          f"torch_sdpa_flash.sm90), got {recipe!r}")
     fmt, dtype, shape, k_shape, sc, qv, kv, vv, ov, dov, lv = _inputs(
         q, k, v, r, causal, scale, (("out", out), ("grad_out", grad_out), ("lse", lse)))
-    f32 = [t.astype(np.float32) for t in (qv, kv, vv, ov, dov)]
+    qf, kf, vf, of, dof = (t.astype(np.float32) for t in (qv, kv, vv, ov, dov))
     with np.errstate(over="ignore"):
         lse32 = lv.astype(np.float32)
     n_key_blocks = -(-k_shape[2] // r.bwd_blocks_for(shape[3])[1])
     if dq_order is not None and sorted(int(i) for i in dq_order) != list(range(n_key_blocks)):
         raise ValueError(f"dq_order: a permutation of range({n_key_blocks}), got {dq_order!r}")
-    dq, dk, dv = _blocked_backward(*f32, lse32, fmt, bool(causal), sc, r, dq_order)
+    dq, dk, dv = _blocked_backward(qf, kf, vf, of, dof, lse32, fmt, bool(causal), sc, r,
+                                   dq_order)
     B, Hq, Sq, D = shape
     Hkv, Sk = k_shape[1], k_shape[2]
 
