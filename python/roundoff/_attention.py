@@ -93,8 +93,16 @@ class BlockedAttention:
             power of two) multiplies p before that rounding and divides O at the end.
         epilogue: ``"reciprocal"`` (O = RN(acc RN(1 / sum)), IEEE), ``"divide"`` (RN(acc /
             sum)) or ``"div_full"`` (CUDA's div.full.f32: MUFU.RCP based).
+        bwd_loops: the backward kernel (:func:`attention_backward`):
+            ``"fa2_seqk_parallel"`` (PyTorch's FlashAttention-2: per key block the query
+            blocks from the last; P from RN(S c) - RN(lse log2 e); dQ per key block added with
+            atomics) or ``"triton_tutorial"`` (Triton's tutorial: K pre-scaled by c on the
+            host and rounded to the format, P from S - M with M = m + log2 l; dK, dV chained
+            over the query rows from the key block's diagonal; dQ per query block over its
+            diagonal keys, then the keys before; always causal, upper-left; dQ times ln 2).
         bwd_blocks: the backward kernel's (block_m, block_n): ``((max_head_dim, block_m,
             block_n), ...)`` ascending.
+        delta_threads: the threads that share a row in Delta = rowsum(dO O) (None: D / 8).
     """
 
     block_n: Union[int, Tuple[Tuple[int, int], ...]] = 64
@@ -110,13 +118,16 @@ class BlockedAttention:
     p_format: Optional[FormatLike] = None
     p_scale: float = 1.0
     epilogue: str = "reciprocal"
+    bwd_loops: str = "fa2_seqk_parallel"
     bwd_blocks: Tuple[Tuple[int, int, int], ...] = ((64, 128, 128), (256, 64, 128))
+    delta_threads: Optional[int] = 8
 
     def __post_init__(self) -> None:
         choices = {"key_order": ("reverse", "forward"), "qkv_scaling": ("per_tensor",
                    "per_block"), "scale": ("unfused", "fused", "prescaled_q"),
                    "row_sum": ("per_thread", "per_block"),
-                   "epilogue": ("reciprocal", "divide", "div_full")}
+                   "epilogue": ("reciprocal", "divide", "div_full"),
+                   "bwd_loops": ("fa2_seqk_parallel", "triton_tutorial")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}: one of {allowed}, got {getattr(self, name)!r}")
@@ -193,10 +204,12 @@ Recipe = Union[BlockedAttention, NaiveAttention, ExactAttention]
 TORCH_SDPA_FLASH_SM90 = BlockedAttention(
     block_n=((64, 128), (256, 64)), block_m=128, key_order="reverse", qk="h100.mma",
     pv="h100.mma", scale="unfused", exp="sm90:ex2.approx.f32", row_sum="per_thread",
-    epilogue="reciprocal", bwd_blocks=((64, 128, 128), (256, 64, 128)))
+    epilogue="reciprocal", bwd_loops="fa2_seqk_parallel",
+    bwd_blocks=((64, 128, 128), (256, 64, 128)), delta_threads=8)
 TRITON_TUTORIAL_SM90 = BlockedAttention(
     block_n=64, block_m=128, key_order="forward", qk="h100.wgmma", pv="h100.wgmma",
-    scale="fused", exp="sm90:ex2.approx.ftz.f32", row_sum="per_block", epilogue="div_full")
+    scale="fused", exp="sm90:ex2.approx.ftz.f32", row_sum="per_block", epilogue="div_full",
+    bwd_loops="triton_tutorial", bwd_blocks=((256, 128, 128),), delta_threads=None)
 FP8_FA3_SM90 = BlockedAttention(
     block_n=128, block_m=128, key_order="reverse", qk="h100.wgmma", pv="h100.wgmma",
     qkv_format="e4m3", qkv_scaling="per_tensor", scale="unfused", exp="sm90:ex2.approx.f32",
@@ -633,89 +646,94 @@ def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
     return encode(out.reshape(shape), fmt).view(dtype), lse.reshape(shape[:3])
 
 
-def _row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Delta = rowsum(a * b) in float32 as PyTorch's flash_bwd_dot_do_o_kernel forms it: 8
-    threads per row, thread t folding its 8-element chunks (columns 64c + 8t .. + 7, chunk c
-    in order) as FMA(a, b, sum) from the first product rounded, then the butterfly xor 4, 2,
-    1."""
+def _row_dot(a: np.ndarray, b: np.ndarray, threads: int) -> np.ndarray:
+    """Delta = rowsum(a * b) in float32 as the backward kernels form it: ``threads`` threads a
+    row, thread t folding its 8-element chunks (columns 8t + 8 threads c .. + 7, chunk c in
+    order) from the first product, then the butterfly from threads / 2 down to 1. (The
+    products of two 16-bit values are exact in float32: fused or not, the same sums.)"""
     *lead, d = a.shape
-    pad = -d % 64
+    pad = -d % (8 * threads)
     if pad:
         z = np.zeros((*lead, pad), np.float32)
         a, b = np.concatenate([a, z], -1), np.concatenate([b, z], -1)
     # (..., chunk c, thread t, 8) -> (..., t, c * 8)
-    per = [np.moveaxis(x.reshape(*lead, -1, 8, 8), -3, -2).reshape(*lead, 8, -1)
+    per = [np.moveaxis(x.reshape(*lead, -1, threads, 8), -3, -2).reshape(*lead, threads, -1)
            for x in (a, b)]
     s = per[0][..., 0] * per[1][..., 0]
     for j in range(1, per[0].shape[-1]):
-        s = np.asarray(fma(per[0][..., j], per[1][..., j], s, "float32", dtype=np.float32))
-    s = s[..., :4] + s[..., 4:]
-    s = s[..., :2] + s[..., 2:]
-    return s[..., 0] + s[..., 1]
+        s = s + per[0][..., j] * per[1][..., j]
+    while s.shape[-1] > 1:
+        half = s.shape[-1] // 2
+        s = s[..., :half] + s[..., half:]
+    return s[..., 0]
 
 
 def _blocked_backward(q: np.ndarray, k: np.ndarray, v: np.ndarray, o: np.ndarray,
-                      do: np.ndarray, lse: np.ndarray, fmt: str, causal: bool, scale: float,
+                      do: np.ndarray, stat: np.ndarray, fmt: str, causal: bool, scale: float,
                       r: BlockedAttention, dq_order: Optional[Sequence[int]] = None
                       ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """FlashAttention-2's backward pass as PyTorch's flash_bwd_dq_dk_dv_loop_seqk_parallel
-    kernel runs it; float32 values in, float32 dQ, dK, dV (per query head) before their cast.
-    """
+    """FlashAttention-2's backward pass in the loop structure ``r.bwd_loops`` names; float32
+    values in (``stat`` the forward's saved row statistic), float32 dQ, dK, dV (per query
+    head) before their cast. S, P, dP and dS are formed whole: each element's arithmetic
+    does not depend on the tiling; the loops fix only the order of the chained products."""
     n_heads, sq, d = q.shape
     sk = k.shape[1]
     bm, bn = r.bwd_blocks_for(d)
     acc = _accumulator(r.qk, fmt, fmt)
+    triton = r.bwd_loops == "triton_tutorial"
+    delta = _row_dot(do, o, r.delta_threads or d // 8)
     c = np.float32(float(scale) * _LOG2E)
-    scale32 = np.float32(scale)
-    delta = _row_dot(do, o)
-    n_m, n_n = -(-sq // bm), -(-sk // bn)
-
-    def padded(x: np.ndarray, rows: int) -> np.ndarray:
-        return np.concatenate([x, np.zeros((n_heads, rows - x.shape[1]) + x.shape[2:],
-                                           np.float32)], axis=1)
-
-    qp, dop = padded(q, n_m * bm), padded(do, n_m * bm)
-    # Rows past the end read lse = +inf (p = 0); max_scaled = RN(lse * (float)M_LOG2E).
-    lse_p = np.concatenate([lse.astype(np.float32), np.full((n_heads, n_m * bm - sq),
-                                                            np.inf, np.float32)], axis=1)
-    with np.errstate(invalid="ignore"):
-        max_scaled = np.where(lse_p == -np.inf, np.float32(0), lse_p * np.float32(_LOG2E))
-    delta_p = padded(delta[..., None], n_m * bm)[..., 0]
-    kp, vp = padded(k, n_n * bn), padded(v, n_n * bn)
-    dq_parts = np.zeros((n_n, n_heads, n_m * bm, d), np.float32)
-    dk = np.zeros((n_heads, n_n * bn, d), np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if triton:  # K pre-scaled on the host (a float32 product rounded to the format)
+            k = _round(k * c, fmt)
+            shift = stat  # M = m + log2(l), the forward's
+        else:  # max_scaled = RN(lse * (float)M_LOG2E); 0 for -inf
+            shift = np.where(stat == -np.inf, np.float32(0), stat * np.float32(_LOG2E))
+        s = matmul_f32(q, np.swapaxes(k, 1, 2), acc)
+        cols, rows = np.arange(sk)[None, :], np.arange(sq)[:, None]
+        visible = np.ones((sq, sk), bool)
+        if triton:  # its backward applies the causal mask, upper-left, whatever the forward
+            visible = cols <= rows
+        elif causal:
+            visible = cols <= rows + (sk - sq)
+        t = s - shift[..., None] if triton else (s * c) - shift[..., None]
+        p = np.where(visible, _ex2(np.where(visible, t, np.float32(-np.inf)), r.exp),
+                     np.float32(0))
+    dp = matmul_f32(do, np.swapaxes(v, 1, 2), acc)
+    ds = p * (dp - delta[..., None])
+    p16, ds16 = _round(p, fmt), _round(ds, fmt)
+    dk = np.zeros((n_heads, sk, d), np.float32)
     dv = np.zeros_like(dk)
+    n_m, n_n = -(-sq // bm), -(-sk // bn)
     for nb in range(n_n):
-        ks = slice(nb * bn, (nb + 1) * bn)
-        cols = np.arange(nb * bn, (nb + 1) * bn)[None, :]
-        m_first = max(0, (nb * bn + sq - sk) // bm) if causal else 0
-        dk_acc = np.zeros((n_heads, bn, d), np.float32)
-        dv_acc = np.zeros_like(dk_acc)
-        for mb in range(n_m - 1, m_first - 1, -1):
-            qs = slice(mb * bm, (mb + 1) * bm)
-            rows = np.arange(mb * bm, (mb + 1) * bm)[:, None]
-            s = matmul_f32(qp[:, qs], np.swapaxes(kp[:, ks], 1, 2), acc)
-            visible = cols < sk
-            if causal:
-                visible = visible & (cols <= rows + (sk - sq))
-            s = np.where(visible, s, np.float32(-np.inf))
-            with np.errstate(invalid="ignore"):
-                p = _ex2((s * c) - max_scaled[:, qs, None], r.exp)
-            dp = matmul_f32(dop[:, qs], np.swapaxes(vp[:, ks], 1, 2), acc)
-            ds = p * (dp - delta_p[:, qs, None])
-            p16, ds16 = _round(p, fmt), _round(ds, fmt)
-            dv_acc = matmul_f32(np.swapaxes(p16, 1, 2), dop[:, qs], acc, dv_acc)
-            dk_acc = matmul_f32(np.swapaxes(ds16, 1, 2), qp[:, qs], acc, dk_acc)
-            dq_parts[nb, :, qs] = matmul_f32(ds16, kp[:, ks], acc)
-        dk[:, ks] = dk_acc * scale32
-        dv[:, ks] = dv_acc
-    # dQ: each key block's product from zero, added into a float32 buffer from 0 (the GPU's
-    # atomics) in the order dq_order.
-    order = range(n_n) if dq_order is None else dq_order
-    dq_acc = np.zeros((n_heads, n_m * bm, d), np.float32)
-    for nb in order:
-        dq_acc = dq_acc + dq_parts[nb]
-    return dq_acc[:, :sq] * scale32, dk[:, :sk], dv[:, :sk]
+        ks = slice(nb * bn, min((nb + 1) * bn, sk))
+        if triton:  # query rows from the block's diagonal on, ascending
+            order = np.arange(nb * bn, sq)
+        else:  # query blocks from the last, each ascending; rows past the end are zeros
+            first = max(0, (nb * bn + sq - sk) // bm) if causal else 0
+            order = np.concatenate([np.arange(mb * bm, (mb + 1) * bm)
+                                    for mb in range(n_m - 1, first - 1, -1)]).astype(int)
+        live = order < sq
+        pt, dst = (np.where(live[:, None], x[:, np.minimum(order, sq - 1), ks], np.float32(0))
+                   for x in (p16, ds16))
+        qo, doo = (np.where(live[:, None], x[:, np.minimum(order, sq - 1)], np.float32(0))
+                   for x in (q, do))
+        dv[:, ks] = matmul_f32(np.swapaxes(pt, 1, 2), doo, acc)
+        dk[:, ks] = matmul_f32(np.swapaxes(dst, 1, 2), qo, acc) * np.float32(scale)
+    dq = np.zeros((n_heads, sq, d), np.float32)
+    if triton:  # per query block one chain: its diagonal keys, then the keys before them
+        for mb in range(n_m):
+            qs = slice(mb * bm, min((mb + 1) * bm, sq))
+            keys = np.r_[np.arange(mb * bm, min((mb + 1) * bm, sk)), np.arange(0, mb * bm)]
+            dq[:, qs] = matmul_f32(ds16[:, qs][:, :, keys], k[:, keys], acc) * \
+                np.float32(math.log(2))
+        return dq, dk, dv
+    # Each key block's dS K from zero, added into a float32 buffer in dq_order (the GPU's
+    # atomics); then times the scale.
+    for nb in (range(n_n) if dq_order is None else dq_order):
+        ks = slice(nb * bn, min((nb + 1) * bn, sk))
+        dq = dq + matmul_f32(ds16[:, :, ks], k[:, ks], acc)
+    return dq * np.float32(scale), dk, dv
 
 
 def attention_backward(q: ArrayLike, k: ArrayLike, v: ArrayLike, out: ArrayLike,
@@ -727,42 +745,47 @@ def attention_backward(q: ArrayLike, k: ArrayLike, v: ArrayLike, out: ArrayLike,
     """dQ, dK, dV of :func:`attention` for the output gradient ``grad_out``, by
     FlashAttention-2's algorithm as ``recipe`` (a blocked recipe) runs it.
 
-    Per key block of ``block_n`` keys and query block of ``block_m`` rows (the recipe's
-    ``bwd_blocks``), the query blocks from the last: S = Q K^T from zero (``qk``); P =
-    exp2(RN(S c) - RN(lse (float)log2 e)) recomputed from the log-sum-exp; dP = dO V^T; dS =
-    RN(P RN(dP - Delta)) with Delta = rowsum(dO O) (float32, the dot kernel's order); dV +=
-    P^T dO and dK += dS^T Q, P and dS rounded to the inputs' format, chained through the
-    tensor core over the query blocks; dQ: dS K per key block, added into a float32 buffer
-    (the GPU adds these with atomics, in no fixed order: ``dq_order``; with two key blocks or
-    fewer the order does not matter); finally dK and dQ times
-    the scale (float32) and all three rounded to the inputs' format; grouped-query heads sum
-    their dK, dV over the group in float32 (sequentially) and round again.
+    The recipe's ``bwd_loops`` names the kernel's loop structure (see
+    :class:`BlockedAttention`); in both, S = Q K^T through the ``qk`` accumulator; P = exp2
+    (``exp``) of the shifted scores, recomputed from the forward's row statistic; dP = dO V^T;
+    dS = RN(P RN(dP - Delta)) with Delta = rowsum(dO O) in float32 (``delta_threads``); P and
+    dS rounded to the inputs' format; dV = P^T dO and dK = dS^T Q chained through the tensor
+    core over the query rows in the kernel's order; dQ = dS K as the kernel accumulates it
+    (``"fa2_seqk_parallel"``: per key block from zero, added into a float32 buffer with
+    atomics in no fixed order: ``dq_order``; with two key blocks or fewer the order does not
+    matter); dK and dQ times the scale (float32; Triton's dQ times ln 2 instead); all three
+    rounded to the inputs' format; grouped-query heads sum their dK, dV over the group in
+    float32 (sequentially) and round again.
+
+    ``"torch_sdpa_flash.sm90"`` reproduces dK and dV bit for bit on all 28 captured cases and
+    dQ up to the order of its atomic adds; ``"triton_tutorial.sm90"`` all three on every
+    captured case the tutorial ran deterministically (tests/test_attention.py).
 
     Args:
         q, k, v: as :func:`attention`.
         out: the forward output O, q's shape and dtype (Delta reads it).
         grad_out: dO, q's shape and dtype.
-        lse: the forward log-sum-exp ``(B, H_q, S_q)`` (natural log), read as float32: pass
-            the GPU's to reproduce its backward (the emulated one, float64, may differ from
-            it in the last float32 bit).
-        recipe: a blocked recipe or its name (``"torch_sdpa_flash.sm90"``, verified).
+        lse: the forward's row statistic ``(B, H_q, S_q)``, read as float32: the natural
+            log-sum-exp for ``"fa2_seqk_parallel"``, Triton's M = m + log2 l (log-sum-exp /
+            ln 2) for ``"triton_tutorial"``. Pass the GPU's to reproduce its backward (the
+            emulated one, float64, may differ from it in the last float32 bit).
+        recipe: a blocked recipe with Q, K, V and P in the inputs' format, or its name.
         causal, scale: as :func:`attention`.
-        dq_order: the order in which the key blocks' dQ parts are added (a permutation of
-            range(ceil(S_k / block_n))); default ascending.
+        dq_order: for ``"fa2_seqk_parallel"``, the order in which the key blocks' dQ parts
+            are added (a permutation of range(ceil(S_k / block_n))); default ascending.
 
     Returns:
         (dQ, dK, dV) as arrays of q's dtype with q's, k's and v's shapes.
     """
     r = _recipe(recipe)
     if not isinstance(r, BlockedAttention) or r.qkv_format is not None or \
-            r.p_format is not None or r.scale != "unfused":
-        raise ValueError("recipe: the backward pass is modelled for blocked recipes with "
-                         "scale='unfused' and Q, K, V, P in the inputs' format (as "
-                         f"torch_sdpa_flash.sm90), got {recipe!r}")
+            r.p_format is not None:
+        raise ValueError("recipe: the backward pass is modelled for blocked recipes with Q, "
+                         f"K, V and P in the inputs' format, got {recipe!r}")
     fmt, dtype, shape, k_shape, sc, qv, kv, vv, ov, dov, lv = _inputs(
         q, k, v, r, causal, scale, (("out", out), ("grad_out", grad_out), ("lse", lse)))
-    qf, kf, vf, of, dof = (t.astype(np.float32) for t in (qv, kv, vv, ov, dov))
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
+        qf, kf, vf, of, dof = (t.astype(np.float32) for t in (qv, kv, vv, ov, dov))
         lse32 = lv.astype(np.float32)
     n_key_blocks = -(-k_shape[2] // r.bwd_blocks_for(shape[3])[1])
     if dq_order is not None and sorted(int(i) for i in dq_order) != list(range(n_key_blocks)):
