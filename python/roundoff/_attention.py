@@ -3,38 +3,44 @@ them, the materialised softmax(QK^T)V, and the exact attention rounded once.
 
 A recipe is data (:class:`BlockedAttention`, :class:`NaiveAttention`, :class:`ExactAttention`;
 ``RECIPES`` holds the named ones); :func:`attention` runs the forward pass and
-:func:`attention_backward` FlashAttention-2's backward pass.
+:func:`attention_backward` FlashAttention-2's backward pass. Named recipes:
 
-``"torch_sdpa_flash.sm90"`` is PyTorch 2.11's SDPA flash backend (its vendored
-FlashAttention-2) on Hopper, bf16 and fp16, head dims 64 and 128, read from its source and
-machine code and checked against captures (tests/data/attention_sm90,
-tools/capture_attention.py):
-
-* forward (``flash_fwd_kernel``): tiles of 128 query rows by 128 keys (D <= 64) or 64 keys
-  (D = 128), key blocks from the last to the first; S = Q K^T by the tensor core's mma.sync
-  chain over D (``hw.preset("h100.mma")``); masked keys -inf; the row maximum m (exact);
-  p = exp2f(RN(RN(S c) - RN(m c))) with c = RN_f32(scale log2 e) and exp2f ``ex2.approx.f32``
-  (MUFU.EX2); alpha = exp2f(RN(RN(m_old - m_new) c)) rescales the output accumulator (one
-  rounding); each of the four threads holding a row keeps its own sum across all blocks over
-  its columns 2q, 2q + 1, 8 + 2q, 9 + 2q, ... (q = lane % 4), FMA(sum, alpha, p_first) + p_next
-  + ..., added in the epilogue as (s0 + s2) + (s1 + s3); P rounded to the input format and
-  multiplied into the accumulator by the same mma chain; O = RN(acc RN(1 / sum)) (IEEE; 1
-  where the sum is 0 or NaN). Bit for bit on every captured case that ran this kernel (18).
-  For few row tiles (batch x heads x row blocks of 64 below 0.8 x twice the SM count) and keys
-  spanning several blocks PyTorch runs ``flash_fwd_splitkv_kernel`` instead, which combines
-  partial results through lg2.approx (MUFU.LG2, not modelled): 55-99% of O there.
-* backward (``flash_bwd_dq_dk_dv_loop_seqk_parallel_kernel``): see
-  :func:`attention_backward`.
+* ``"torch_sdpa_flash.sm90"``: PyTorch 2.11's SDPA flash backend (its vendored
+  FlashAttention-2) on Hopper, bf16 and fp16, head dims 64 and 128, read from its source and
+  machine code. Forward (``flash_fwd_kernel``): tiles of 128 query rows by 128 keys (D <= 64)
+  or 64 keys (D = 128), key blocks from the last; S = Q K^T by the tensor core's mma.sync
+  chain over D (``hw.preset("h100.mma")``); masked keys -inf; p = exp2f(RN(RN(S c) - RN(m
+  c))) with c = RN_f32(scale log2 e) and exp2f ``ex2.approx.f32`` (MUFU.EX2); alpha =
+  exp2f(RN(RN(m_old - m_new) c)); each of the four threads holding a row keeps its own sum
+  across all blocks, added in the epilogue as (s0 + s2) + (s1 + s3); P rounded to the input
+  format into the same mma chain; O = RN(acc RN(1 / sum)). Bit for bit on every captured case
+  that ran this kernel (18 of tests/data/attention_sm90). For few row tiles (batch x heads x
+  row blocks of 64 below 0.8 x twice the SM count) and keys spanning several blocks PyTorch
+  runs ``flash_fwd_splitkv_kernel`` instead, which combines partial results through
+  lg2.approx (MUFU.LG2, not modelled): 55-99% of O there. Backward: dK and dV bit for bit on
+  all 28 captured cases, dQ up to the order of its atomic adds.
+* ``"triton_tutorial.sm90"``: Triton 3.6's tutorial fused attention (float16; BLOCK_M 128,
+  BLOCK_N 64, wgmma; the scale fused into one FMA, per-block row sums by the butterfly,
+  div.full): forward and backward bit for bit on its 8 deterministic captures
+  (tests/data/triton_attention_sm90, tools/capture_triton_attention.py).
+* ``"fp8_fa3.sm90"``: FlashAttention-3's FP8 forward as its paper describes it (E4M3 Q, K, V
+  with per-tensor scales, P in E4M3, wgmma): stated, not captured (PyTorch ships no such
+  kernel).
+* ``"naive"``: PyTorch's math backend (q and k times sqrt(scale), float32 matmuls, its
+  softmax kernel, then the cast; cuBLAS's summation order is not modelled: sequential);
+  ``"naive_lowp"``: FlashAttention's test reference in the inputs' format (k times the scale,
+  S, P and O rounded to it).
+* ``"exact"``: the exact attention rounded once.
 
 The forward's log-sum-exp is returned in float64, formed from the emulated row maximum and
-sum (the GPU's goes through MUFU.LG2): within a few float32 units of the GPU's.
+sum (the GPUs' go through lg2.approx or libdevice log2f, not modelled): within a few float32
+units of theirs.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
@@ -510,38 +516,56 @@ def _exact_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal
 
 def _exact_element(q_row: np.ndarray, k: np.ndarray, v_col: np.ndarray, visible: np.ndarray,
                    scale: float, fmt: str) -> int:
-    """The code of one O element rounded once, in decimal arithmetic of growing precision."""
+    """The code of one O element rounded once: MPFR at growing precision brackets O between
+    two doubles; rounding is decided when the bracket's ends round alike, or by comparing the
+    bracket with the one midpoint inside it (exactly: MPFR compares with doubles exactly)."""
+    import gmpy2
     keys = np.nonzero(visible)[0]
     fq = [Fraction(float(x)) for x in q_row]
     sc = Fraction(scale)
     scores = [sc * sum((a * Fraction(float(b)) for a, b in zip(fq, k[j])), Fraction(0))
               for j in keys]
-    vals = [Fraction(float(v_col[j])) for j in keys]
+    vals = [float(v_col[j]) for j in keys]
     top = max(scores)
-    digits = 40
+    bits = 128
     while True:
-        with localcontext() as ctx:
-            ctx.prec = digits
-            w = [(Decimal(x.numerator) / Decimal(x.denominator)).exp() if x else Decimal(1)
-                 for x in (s - top for s in scores)]
-            num = sum((wi * Decimal(vi.numerator) / Decimal(vi.denominator)
-                       for wi, vi in zip(w, vals)), Decimal(0))
-            o = num / sum(w, Decimal(0))
-            slack = abs(o) * Decimal(10) ** (8 - digits) + Decimal(10) ** (-digits - 300)
-            lo, hi = (encode(_outward(np.float64(float(x)), w), fmt)
-                      for x, w in ((o - slack, -np.inf), (o + slack, np.inf)))
+        with gmpy2.context(precision=bits):
+            w = [gmpy2.exp(gmpy2.mpq(x.numerator, x.denominator)) for x in
+                 (s - top for s in scores)]
+            total = sum(w)
+            o = sum(wi * vi for wi, vi in zip(w, vals)) / total
+            # Each weight, sum and the quotient err by a few units of 2^-bits relative to
+            # sum(w |v|) / sum(w): a generous multiple of that.
+            slack = (len(vals) + 16) * 2.0 ** (4 - bits) * \
+                sum(wi * abs(vi) for wi, vi in zip(w, vals)) / total
+        with gmpy2.context(precision=53, round=gmpy2.RoundDown):
+            lo_f = float(gmpy2.mpfr(o - slack))
+        with gmpy2.context(precision=53, round=gmpy2.RoundUp):
+            hi_f = float(gmpy2.mpfr(o + slack))
+        lo, hi = int(encode(np.float64(lo_f), fmt)), int(encode(np.float64(hi_f), fmt))
         if lo == hi:
-            return int(lo)
-        # Between two codes: a tie only if, per set of keys of equal score, the values
-        # average to the midpoint (Lindemann-Weierstrass); else more digits decide.
-        mid = Fraction((float(decode(lo, fmt, np.float64)) +
-                        float(decode(hi, fmt, np.float64))) / 2)
-        groups: Dict[Fraction, Fraction] = {}
-        for sj, vj in zip(scores, vals):
-            groups[sj] = groups.get(sj, Fraction(0)) + (vj - mid)
-        if all(g == 0 for g in groups.values()):
-            return int(encode(np.float64(mid), fmt))
-        digits *= 2
+            return lo
+        a_val, b_val = (float(decode(np.asarray(c, encode(0.0, fmt).dtype), fmt, np.float64))
+                        for c in (lo, hi))
+        mid = (a_val + b_val) / 2  # exact: the formats' midpoints are doubles
+        if int(encode(np.nextafter(mid, -np.inf), fmt)) == lo and \
+                int(encode(np.nextafter(mid, np.inf), fmt)) == hi:  # adjacent codes
+            with gmpy2.context(precision=bits + 64, round=gmpy2.RoundDown):
+                o_lo = o - slack
+            with gmpy2.context(precision=bits + 64, round=gmpy2.RoundUp):
+                o_hi = o + slack
+            if o_lo > mid:
+                return hi
+            if o_hi < mid:
+                return lo
+            # The bracket holds the midpoint: a tie only if, per set of keys of equal score,
+            # the values average to it (Lindemann-Weierstrass); else more bits decide.
+            groups: Dict[Fraction, Fraction] = {}
+            for sj, vj in zip(scores, vals):
+                groups[sj] = groups.get(sj, Fraction(0)) + (Fraction(vj) - Fraction(mid))
+            if all(g == 0 for g in groups.values()):
+                return int(encode(np.float64(mid), fmt))
+        bits *= 2
 
 
 def _outward(x: Any, direction: float) -> Any:
