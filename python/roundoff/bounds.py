@@ -27,14 +27,14 @@ from numpy.typing import NDArray
 
 from ._formats import FormatLike, format
 from ._rounding import RoundingMode, rounding_mode
-from .accumulate import FusedAdder
+from .accumulate import Accumulator, FusedAdder
 from .orders import Order, sequential
 
 __all__ = ["unit_roundoff", "gamma", "depths", "sum_bound", "dot_bound", "matmul_bound",
            "fused_matmul_bound", "double_rounding_unit", "stochastic_sum_bound",
            "stochastic_failure_probability", "GPU_ERRORS", "function_error", "softmax_bound",
            "log_softmax_bound", "layer_norm_bound", "rms_norm_bound", "silu_bound",
-           "gelu_bound"]
+           "gelu_bound", "attention_bound"]
 
 
 def unit_roundoff(fmt: FormatLike, rounding: RoundingMode = "nearest_even") -> float:
@@ -144,17 +144,96 @@ def fused_matmul_bound(a: Any, b: Any, fused: FusedAdder, promote_every: Optiona
     underflow and overflow)."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    K = a.shape[-1]
+    u_step, depth = _fused_steps(fused, a.shape[-1], promote_every, acc_fmt)
+    return gamma(depth, u_step) * (np.abs(a) @ np.abs(b))
+
+
+def _fused_steps(fused: FusedAdder, K: int, promote_every: Optional[int] = None,
+                 acc_fmt: FormatLike = "float32") -> Tuple[float, int]:
+    """(u_step, d) of :func:`fused_matmul_bound` for a chain over K terms."""
     L = fused.terms
     u_step = (L + 1) * 2.0 ** -fused.frac_bits + 2.0 ** (1 - format(fused.out_fmt).precision)
-    steps = -(-K // L)
     if promote_every:
-        per_group = promote_every // L
-        depth = per_group + -(-K // promote_every)
-        u_step = max(u_step, unit_roundoff(acc_fmt))
+        return max(u_step, unit_roundoff(acc_fmt)), promote_every // L + -(-K // promote_every)
+    return u_step, -(-K // L)
+
+
+def _chain(acc: Accumulator, K: int, a_fmt: FormatLike, b_fmt: FormatLike
+           ) -> Tuple[float, int, float]:
+    """(u, d, e_in) for a product over K terms through ``acc`` on operands of formats a_fmt
+    and b_fmt: each term passes through at most d roundings of relative error at most u (a
+    fused chain: its steps, :func:`_fused_steps`; else the order's depth, one more where
+    products are rounded first), after the rounding of its operands into acc's a_fmt/b_fmt,
+    which moves the product by e_in relatively (0 where those formats hold the operands)."""
+    if acc.fused is not None:
+        n = K
+        if acc.split_k:  # slices aligned to the step, then combined in fmt along order
+            n = -(-(-(-K // acc.fused.terms)) // acc.split_k) * acc.fused.terms
+        u, d = _fused_steps(acc.fused, n, acc.promote_every, acc.fmt)
+        if acc.split_k:
+            u = max(u, unit_roundoff(acc.fmt, acc.rounding))
+            d += int(depths(acc.order, acc.split_k).max())
     else:
-        depth = steps
-    return gamma(depth, u_step) * (np.abs(a) @ np.abs(b))
+        u = unit_roundoff(acc.fmt, acc.rounding)
+        d = int(depths(acc.order, K).max())
+        if acc.product_fmt is not None:
+            u, d = max(u, unit_roundoff(acc.product_fmt, acc.product_rounding)), d + 1
+        elif not acc.fma:
+            d += 1
+    e_in = 1.0
+    for held, op in ((acc.a_fmt, a_fmt), (acc.b_fmt, b_fmt)):
+        if held is not None and not format(op).is_subset_of(held):
+            mode = acc.input_rounding
+            e_in *= 1 + unit_roundoff(held, "toward_zero" if mode == "truncate_bits" else mode)
+    return u, d, e_in - 1
+
+
+def _exponent_bound(mag: Any, fmt: FormatLike) -> Any:
+    """An upper bound on 2^e, e the exponent a fused adder reads from a value of magnitude at
+    most mag in fmt (subnormals at emin); 0 for 0."""
+    f = format(fmt)
+    top = np.maximum(mag, 2.0 ** f.emin)
+    with np.errstate(divide="ignore"):
+        return np.where(mag > 0, np.exp2(np.floor(np.log2(top))), 0.0)
+
+
+def _chain_bound(a: NDArray[np.float64], b: NDArray[np.float64], ra: Any, rb: Any,
+                 acc: Accumulator, a_fmt: FormatLike, b_fmt: FormatLike
+                 ) -> NDArray[np.float64]:
+    """Elementwise bound on |acc's a' @ b' - a' @ b'| for any a', b' within ra, rb of a (M,
+    K), b (K, N), values of a_fmt and b_fmt. A fused chain (no split-K, no input rounding) is
+    evaluated step by step: a step truncates each of its at most L + 1 terms below 2^(e - F),
+    2^e the largest term exponent (at most the largest product's operand exponents, or the
+    accumulator's magnitude), then rounds once (2^(1-p) of its result, p the step format's
+    precision); promotions add one rounding into acc's format. Otherwise
+    :func:`_chain`'s gamma bound."""
+    A, B = np.abs(a) + ra, np.abs(b) + rb
+    u, d, e_in = _chain(acc, a.shape[1], a_fmt, b_fmt)
+    f = acc.fused
+    if f is None or acc.split_k or e_in:
+        return ((1 + e_in) * (1 + gamma(d, u)) - 1) * (A @ B)
+    L, K = f.terms, a.shape[1]
+    t, r = (L + 1) * 2.0 ** -f.frac_bits, 2.0 ** (1 - format(f.out_fmt).precision)
+    ea, eb = _exponent_bound(A, a_fmt), _exponent_bound(B, b_fmt)
+    group = acc.promote_every or K
+    u_acc = unit_roundoff(acc.fmt, acc.rounding)
+    total = np.zeros((a.shape[0], b.shape[1]))
+    err_total = np.zeros_like(total)
+    for g0 in range(0, K, group):
+        part = np.zeros_like(total)   # the chain's exact partial (of the magnitudes' bound)
+        err = np.zeros_like(total)
+        for k0 in range(g0, min(g0 + group, K), L):
+            g = slice(k0, min(k0 + L, K))
+            top = (ea[:, g, None] * eb[None, g, :]).max(axis=1)
+            trunc = t * np.maximum(top, part + err)
+            part = part + A[:, g] @ B[g, :]
+            err = err + trunc + r * (part + err + trunc)
+        if acc.promote_every:
+            total = total + part
+            err_total = err_total + err + u_acc * (total + err_total + err)
+        else:
+            err_total = err
+    return err_total
 
 
 def double_rounding_unit(fmt: FormatLike, via: FormatLike = "float32") -> float:
@@ -257,22 +336,25 @@ def _function_floor(impl: str, fmt: FormatLike) -> float:
     return 2.0 ** -126 + _tiny(fmt) if impl != "cr" else _tiny(fmt)
 
 
-def _softmax_parts(x: Any, recipe: Any, axis: int) -> Any:
+def _softmax_parts(x: Any, recipe: Any, axis: int,
+                   x_err: Optional[NDArray[np.float64]] = None) -> Any:
     """The recipe, u, the exact e_j = exp(x_j - max) and sum s, the bound `arg` on the error
     of the computed x_j - max, and the brackets of each computed exponential and of the
-    computed sum: [e_lo, e_hi] and [s_lo, s_hi]."""
+    computed sum: [e_lo, e_hi] and [s_lo, s_hi]. With ``x_err`` (x then rows of float64
+    values), the softmax runs on values of its compute format within x_err of x instead of
+    on x rounded into it."""
     from .nn import Softmax, _recipe
-    xs = _rows64(x, axis)
+    xs = _rows64(x, axis) if x_err is None else np.asarray(x, dtype=np.float64)
     n = xs.shape[1]
     r = _recipe("softmax", recipe, n, Softmax)
     u = unit_roundoff(r.compute, r.rounding)
     eta = _tiny(r.compute)
     m = xs.max(axis=1, keepdims=True)
-    inexact = _input_error(xs, r.compute, u)
-    # t = fl(x - m) of the inputs rounded into compute (the max of the rounded values is the
-    # rounded max): |t - (x - m)| <= arg.
-    arg = (inexact + inexact.max(axis=1, keepdims=True)
-           + u * (np.abs(xs - m) + 2 * inexact) + eta)
+    inexact = _input_error(xs, r.compute, u) if x_err is None else x_err
+    # t = fl(x' - m') of inputs x' within `inexact` of x (the max of the rounded values is
+    # the rounded max, m' within max(inexact) of m): |t - (x - m)| <= arg.
+    moved = inexact + inexact.max(axis=1, keepdims=True)
+    arg = moved + u * (np.abs(xs - m) + moved) + eta
     sigma = 1.0 if r.scale is None else float(r.scale)
     if r.scale is not None:
         # t = fl(x sc - fl(m sc)) (fused) or fl(fl(x sc) - fl(m sc)), sc = scale (1 + d0):
@@ -748,3 +830,372 @@ def gelu_bound(x: Any, approximate: str = "none", recipe: Any = None, *,
     dy = 0.5 * np.abs(v) * db + u * (np.abs(y) + 0.5 * np.abs(v) * db)
     out = fmt if fmt is not None else in_fmt
     return (dy * (1 + unit_roundoff(out)) + _output_rounding(y, out)) * _MEASURED_MARGIN
+
+
+
+# ------------------------------------------------------------------------------- attention
+#
+# Both attention bounds rest on one identity. Let E_j be the exact weights of a row (exp of
+# the scaled scores minus their maximum), O = sum E_j v_j / sum E_j, and let a kernel form
+# y = sum N_j v'_j / sum D_j: D_j the weights its denominator sums, N_j those that multiply
+# v'_j (v_j, within dv_j) in the numerator. For any row constant lam, since
+# sum E_j (v_j - O) = 0,
+#     sum N_j v'_j - O sum D_j = sum (D_j - lam E_j)(v_j - O) + sum (N_j - D_j) v_j
+#                                + sum N_j (v'_j - v_j).
+# Errors common to a weight's numerator and denominator (of its score, exponential and
+# rescales) enter through the first sum, against |v_j - O| (they renormalise); those of the
+# numerator alone (P's rounding, the P V accumulation) through the second, against |v_j|.
+# _ratio_bound evaluates it, divided by sum D_j, from brackets [D_lo, D_hi] of D_j / lam, a
+# relative bound |N_j - D_j| <= c_rel D_j and absolute terms in the kernel's own frame; as
+# each of the three quotients is also an average over the visible keys (weights D_j), each
+# is at most its largest term: y stays in the hull of the v_j however little the bracket
+# knows the weights.
+#
+# The operands' own roundings that a recipe defines from the inputs alone (quantization into
+# qkv_format, the naive recipes' scaled q or k rounded into compute) are not bounded but
+# evaluated: the identity runs around the exact attention O' of those operands, and
+# |O' - O| is added as computed (float64).
+
+_LN2 = math.log(2)
+_U32 = 2.0 ** -24
+_ROW_CHUNK = 1 << 21  # elements of the (rows, keys, head dim) work array per chunk
+
+
+def _half_spacing(y: Any, fmt: FormatLike) -> Any:
+    """Half the spacing of fmt's values at magnitude y: |RN(x) - x| for every |x| <= y."""
+    f = format(fmt)
+    top = np.maximum(np.asarray(y, dtype=np.float64), 2.0 ** f.emin)
+    with np.errstate(divide="ignore"):
+        e = np.floor(np.log2(top))
+    h = np.where(e > f.emin, 2.0 ** (e - f.man_bits - 1), 0.0)
+    return np.maximum(h, _tiny(f))
+
+
+def _ratio_bound(E: NDArray[np.float64], D_lo: NDArray[np.float64],
+                 D_hi: NDArray[np.float64], c_rel: Any, v: NDArray[np.float64], dv: Any,
+                 O: NDArray[np.float64], absw: NDArray[np.float64], l_lo: Any,
+                 visible: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """The identity above for one head: rows (R, K) of E, D_lo, D_hi, of c_rel (|N_j - D_j|
+    <= c_rel D_j) and of the absolute deviations absw of N_j (kernel frame, whose denominator
+    is at least l_lo); v (K, D) within dv of the v'_j used; O (R, D). Each sum is also at
+    most its largest visible term: sum D_j (v_j - O) / sum D_j = sum (D_j - lam E_j)(v_j - O)
+    / sum D_j is an average of the v_j - O (what bounds a row whose weights the bracket
+    hardly knows). Returns the bound on |y - O| (R, D)."""
+    dev = np.maximum(D_hi - E, E - D_lo)
+    av = np.abs(v)
+    dv = np.broadcast_to(dv, v.shape)
+    t1 = np.empty_like(O)
+    spread = np.empty_like(O)
+    step = max(1, _ROW_CHUNK // max(1, v.size))
+    for i in range(0, E.shape[0], step):
+        sl = slice(i, i + step)
+        diff = np.abs(v[None] - O[sl, None])
+        t1[sl] = np.einsum("rk,rkd->rd", dev[sl], diff)
+        spread[sl] = np.where(visible[sl, :, None], diff, 0.0).max(axis=1)
+    c = np.broadcast_to(c_rel, E.shape)
+    top = np.where(visible[:, :, None], c[:, :, None] * av[None], 0.0).max(axis=1)
+    dtop = np.where(visible[:, :, None], (1 + c[:, :, None]) * dv[None], 0.0).max(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = D_lo.sum(axis=1, keepdims=True)
+        C = D_hi * c
+        out = (np.minimum(t1 / den, spread) + np.minimum((C @ av) / den, top)
+               + np.minimum(((D_hi + C) @ dv) / den, dtop))
+        return out + absw @ (av + dv) / l_lo
+
+
+def _exact_attention(s: NDArray[np.float64], vh: NDArray[np.float64], tau: float,
+                     visible: NDArray[np.bool_]) -> Tuple[Any, ...]:
+    """For one head's scores s: the row maxima M, the exact weights E = exp(tau (s - M)) (0
+    where masked), O (0 on rows without a visible key), whether each row has one, and a bound
+    on O's float64 evaluation error."""
+    live = visible.any(axis=1, keepdims=True)
+    M = np.where(live, np.where(visible, s, -np.inf).max(axis=1, keepdims=True), 0.0)
+    E = np.where(visible, np.exp(tau * np.minimum(s - M, 0.0)), 0.0)
+    total = np.where(live, E.sum(axis=1, keepdims=True), 1.0)
+    O = (E @ vh) / total
+    return M, E, O, live, 2.0 ** -40 * (E @ np.abs(vh)) / total
+
+
+def _visible(sq: int, sk: int, causal: bool) -> NDArray[np.bool_]:
+    rows, cols = np.arange(sq)[:, None], np.arange(sk)[None, :]
+    return np.ones((sq, sk), bool) if not causal else cols <= rows + (sk - sq)
+
+
+def _quantized(x: NDArray[np.float64], fmt: FormatLike, rows: Optional[int]
+               ) -> Tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """x (N, S, D) as a scaled quantization holds it: values q of fmt, the scales s ((N, S,
+    1) or (1, 1, 1)) and a radius r of q s around the x' read back: q = RN_fmt(RN_f32(x /
+    s)), s = RN_f32(amax / fmt's max) (amax per tensor, or per block of ``rows`` rows of each
+    head; s = 1 where amax is 0). The radius covers the variants a float32 implementation
+    may take (s one float32 unit off, x / s rounded once or twice): 2 u_32 |q s|, and the
+    other code where x / s lies within 3 u_32 of a rounding boundary."""
+    from ._casts import quantize
+    f = format(fmt)
+    top = np.float32(f.max)
+    if rows is None:
+        amax = np.abs(x).max(initial=0.0) * np.ones((1, 1, 1))
+    else:
+        n, length, d = x.shape
+        nb = -(-length // rows)
+        pad = np.zeros((n, nb * rows - length, d))
+        blocks = np.abs(np.concatenate([x, pad], axis=1)).reshape(n, nb, rows * d).max(-1)
+        amax = np.repeat(blocks, rows, axis=1)[:, :length, None]
+    s = np.where(amax > 0, (amax.astype(np.float32) / top).astype(np.float64), 1.0)
+    y = x / s
+    q = np.asarray(quantize(np.asarray(quantize(y, "float32"), np.float64), f), np.float64)
+    alt = np.maximum(*(np.abs(np.asarray(quantize(y * w, f), np.float64) - q)
+                       for w in (1 - 3 * _U32, 1 + 3 * _U32)))
+    return q, s, (2 * _U32 * np.abs(q) + alt) * s
+
+
+def _resolve_acc(acc: Any, a_fmt: FormatLike, b_fmt: FormatLike) -> Accumulator:
+    from . import hw
+    return acc if isinstance(acc, Accumulator) else hw.preset(acc, a_fmt=a_fmt, b_fmt=b_fmt)
+
+
+def _close(dy: NDArray[np.float64], O1: NDArray[np.float64], O: NDArray[np.float64],
+           err64: NDArray[np.float64], epi: float, outs: Any) -> NDArray[np.float64]:
+    """From dy >= |y - O'| (y the quotient, O' the exact attention of the operands used): the
+    epilogue's relative error epi, |O' - O| as computed, then each rounding to nearest in
+    ``outs`` (half a spacing at the magnitude the value may have)."""
+    dy = dy + err64
+    d = dy * (1 + epi) + epi * np.abs(O1) + np.abs(O1 - O) + err64
+    for f in outs:
+        d = d + _half_spacing(np.abs(O) + d, f)
+    return d * _MEASURED_MARGIN
+
+
+def _blocked_bound(q: NDArray[np.float64], k: NDArray[np.float64], v: NDArray[np.float64],
+                   fmt: str, causal: bool, tau: float, r: Any) -> NDArray[np.float64]:
+    """attention_bound for a BlockedAttention recipe (all heads, (N, S, D) values)."""
+    n_heads, sq, D = q.shape
+    sk = k.shape[1]
+    u = _U32
+    bn = r.block_n_for(D)
+    nb = -(-sk // bn)
+    in_fmt = fmt if r.qkv_format is None else r.qkv_format
+    p_fmt = in_fmt if r.p_format is None else r.p_format
+    kappa = tau / _LN2
+    c_err = (1 + u) ** 3 * (1 + 2.0 ** -52) - 1  # c: the scale, log2 e and their product
+    # The operands as the products see them (q1, k1, v1), within rq, rk, rv.
+    # The operands the products see: qc, kc (values of in_fmt) times the scales sc_q, sc_k,
+    # within rq, rk (in q's and k's units) of q1, k1; v1 within rv.
+    qc, kc, v1 = q, k, v
+    sc_q: Any = np.ones((1, 1, 1))
+    sc_k: Any = np.ones((1, 1, 1))
+    rq: Any = np.zeros_like(q)
+    rk: Any = np.zeros_like(k)
+    rv: Any = np.zeros_like(v)
+    if r.qkv_format is not None:
+        per_block = r.qkv_scaling == "per_block"
+        qc, sc_q, rq = _quantized(q, r.qkv_format, r.block_m if per_block else None)
+        kc, sc_k, rk = _quantized(k, r.qkv_format, bn if per_block else None)
+        vc, sc_v, rv = _quantized(v, r.qkv_format, None)
+        v1 = vc * sc_v
+    q1, k1 = qc * sc_q, kc * sc_k
+    if r.scale == "prescaled_q":  # Q' = RN_in(RN_f32(qc c)), read back in q's units
+        e_pre = (1 + u) * (1 + unit_roundoff(in_fmt)) - 1
+        rq = rq + e_pre * (np.abs(q1) + rq) + _tiny(in_fmt) * sc_q / (kappa * (1 - c_err))
+    acc_qk = _resolve_acc(r.qk, in_fmt, in_fmt)
+    acc_pv = _resolve_acc(r.pv, p_fmt, in_fmt)
+    u_pv, d_b, e_pv = _chain(acc_pv, bn, p_fmt, in_fmt)
+    d_b += 0 if acc_pv.fused is not None else 1  # the accumulator enters as the c operand
+    # per block its chain, and a rescale of the accumulator (one rounding) per later block
+    g_pv = (1 + e_pv) * (1 + gamma(nb * d_b + nb - 1, max(u_pv, u))) - 1
+    if r.row_sum == "per_thread":  # a thread's chain across all blocks, then two levels
+        d_den = nb * (bn // 4) + 1
+    else:  # each block: its folds and the butterfly; one FMA per later block
+        d_den = bn // 4 + nb
+    g_den = gamma(d_den, u)
+    e_exp = function_error(r.exp, "float32")
+    floor = _function_floor(r.exp, "float32")
+    u_p = unit_roundoff(p_fmt)
+    eta_p = _tiny(p_fmt) / r.p_scale
+    later = np.arange(sk) // bn  # exponentials after key j's own: one alpha per later block
+    if r.key_order == "forward":
+        later = nb - 1 - later
+    k_exp = 1 + later[None, :]
+    grow = (1 + e_exp) ** later[None, :]
+    epi = {"reciprocal": (1 + u) ** 2 - 1, "divide": u,
+           "div_full": function_error("sm90:div.full.f32")}[r.epilogue]
+    if r.qkv_format is not None:  # O times s_v
+        epi = (1 + epi) * (1 + u) - 1
+    visible = _visible(sq, sk, causal)
+    out = np.empty_like(q)
+    for h in range(n_heads):
+        *_, O, live, _ = _exact_attention(q[h] @ k[h].T, v[h], tau, visible)
+        qh, kh, vh, rqh, rkh, rvh = q1[h], k1[h], v1[h], rq[h], rk[h], rv[h]
+        s = qh @ kh.T
+        M, E, O1, _, err64 = _exact_attention(s, vh, tau, visible)
+        # |S' - s| <= B: the operands' radii, the chain (on the codes, times the scales),
+        # then RN(S RN(s_q s_k)) (quantized)
+        sq_h, sk_h = (x if x.shape[0] == 1 else x[h:h + 1] for x in (sc_q, sc_k))
+        ch = kappa * (1 + c_err) if r.scale == "prescaled_q" else 1.0  # Q' = q c
+        chain = _chain_bound(qc[h] * ch, kc[h].T, rqh / sq_h[0] * ch, (rkh / sk_h[0]).T,
+                             acc_qk, in_fmt, in_fmt) / (ch * (1 - c_err) if ch != 1 else 1.0)
+        B = rqh @ np.abs(kh).T + np.abs(qh) @ rkh.T + rqh @ rkh.T \
+            + chain * sq_h[0] * sk_h[0].T
+        if r.qkv_format is not None:
+            B = B + (2 * u + u * u) * (np.abs(s) + B)
+        B = np.where(visible, B, 0.0)
+        Bmax = B.max(axis=1, keepdims=True)
+        # The exponent of key j's weight, telescoped over the rescales, in log2 units: c S'_j
+        # minus a row constant, within Z_j of kappa (s_j - M) (see attention_bound).
+        xa = kappa * (1 + c_err) * (np.abs(s) + B)
+        X = np.where(visible, xa, 0.0).max(axis=1, keepdims=True)
+        gap = kappa * (1 + c_err) * (np.maximum(M - s, 0.0) + B + Bmax)
+        Z = kappa * (1 + c_err) * B + c_err * gap + u * (1 + u) * (xa + X) \
+            + (3 * u + u * u) * gap
+        a = _LN2 * np.where(visible, Z, 0.0)
+        rho_lo = np.exp(-a) * (1 - e_exp) ** k_exp
+        rho_hi = np.exp(a) * (1 + e_exp) ** k_exp
+        c_rel = ((1 + u_p) * (1 + g_pv) - 1 + g_den) / (1 - g_den)
+        D_lo, D_hi = E * rho_lo * (1 - g_den), E * rho_hi * (1 + g_den)
+        # The kernel's frame: the key of the largest S' has weight t = 0 (2^-uX at worst:
+        # FMA(S, c, -RN(S c))) and rescales 2^0 later, so its sum term is at least l_top;
+        # that is at most lam max(D_hi), so the sum, at least lam sum(D_lo), is at least:
+        l_top = (1 - e_exp) ** nb * np.exp2(-2 * u * X) * (1 - g_den)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            l_lo = l_top * np.maximum(1.0, D_lo.sum(axis=1, keepdims=True)
+                                      / D_hi.max(axis=1, keepdims=True))
+        absw = np.where(visible, eta_p * grow * (1 + g_pv), 0.0)
+        # flushed exponentials (<= floor each, the p and its alphas): numerator and sum
+        flush = np.where(visible, floor * k_exp * grow, 0.0).sum(axis=1, keepdims=True)
+        vmax = float((np.abs(vh) + rvh).max())
+        dy = _ratio_bound(E, D_lo, D_hi, c_rel, vh, rvh, O1, absw, l_lo, visible)
+        dy = dy + 2 * flush * (1 + u_p) * (1 + g_pv) * (1 + g_den) * vmax / l_lo
+        out[h] = np.where(live, _close(dy, O1, O, err64, epi, [fmt]), 0.0)
+    return out
+
+
+def _naive_bound(q: NDArray[np.float64], k: NDArray[np.float64], v: NDArray[np.float64],
+                 fmt: str, causal: bool, tau: float, r: Any) -> NDArray[np.float64]:
+    """attention_bound for a NaiveAttention recipe (all heads, (N, S, D) values)."""
+    from ._casts import quantize
+    from .nn import Softmax, _recipe
+    n_heads, sq, D = q.shape
+    sk = k.shape[1]
+    comp = fmt if r.compute is None else r.compute
+    p_fmt = comp if r.p_format is None else r.p_format
+    uc = unit_roundoff(comp)
+    sm = _recipe("softmax", r.softmax, sk, Softmax)
+    if sm.scale is not None or sm.exp_base != "e":
+        raise ValueError("recipe: the bound takes a softmax without its own scale, base e")
+    # the scale rounded into compute (sqrt in float64 first, for both_sqrt), as the recipe
+    # says; the scaled operands rounded into compute, evaluated
+    sig = float(np.asarray(quantize(np.float64(
+        math.sqrt(tau) if r.scale_at == "both_sqrt" else tau), comp)))
+    q1 = np.asarray(quantize(q * sig, comp), np.float64) if r.scale_at in (
+        "both_sqrt", "q") else q
+    k1 = np.asarray(quantize(k * sig, comp), np.float64) if r.scale_at in (
+        "both_sqrt", "k") else k
+    s_round = r.qk.fused is not None or not format(r.qk.fmt).is_subset_of(format(comp))
+    u_pv, d_pv, e_pv = _chain(r.pv, sk, p_fmt, fmt)
+    g_pv = (1 + e_pv) * (1 + gamma(d_pv, u_pv)) - 1
+    o_round = r.pv.fused is not None or not format(r.pv.fmt).is_subset_of(format(comp))
+    e_div = function_error(sm.divide, sm.compute, sm.rounding)
+    if sm.normalize == "reciprocal":
+        e_div = (1 + e_div) * (1 + unit_roundoff(sm.compute, sm.rounding)) - 1
+    p_extra = format(p_fmt) != format(sm.compute)
+    u_p = unit_roundoff(p_fmt) if p_extra else 0.0
+    eta_p = _tiny(p_fmt) if p_extra else 0.0
+    # O: rounded into compute by the PV product, then into the output format
+    outs = ([comp] if o_round else []) + ([fmt] if format(fmt) != format(comp) or not o_round
+                                          else [])
+    tau1 = sig if r.scale_at == "scores" else 1.0  # the scale left outside q1 k1^T
+    visible = _visible(sq, sk, causal)
+    out = np.empty_like(q)
+    for h in range(n_heads):
+        *_, O, live, _ = _exact_attention(q[h] @ k[h].T, v[h], tau, visible)
+        qh, kh, vh = q1[h], k1[h], v[h]
+        s = qh @ kh.T
+        M, E, O1, _, err64 = _exact_attention(s, vh, tau1, visible)
+        # x' (the softmax's input) within B of x = tau1 s: the chain, S's rounding into
+        # compute and, for "scores", the product by sig rounded
+        B = _chain_bound(qh, kh.T, 0.0, 0.0, r.qk, comp, comp)
+        if s_round or r.scale_at == "scores":
+            B = B + uc * (np.abs(s) + B)
+        if r.scale_at == "scores":
+            B = sig * (B + uc * (np.abs(s) + B))
+        x = tau1 * s
+        low = tau1 * M - 1e4 * (1 + tau1 * np.abs(M))  # masked keys: exp gives 0
+        x = np.where(visible, x, np.where(live, low, 0.0))
+        parts = _softmax_parts(x, sm, -1, x_err=np.where(visible, B, 0.0))
+        eta_sm, e_hi, e_lo, g_sum = (parts[i] for i in (2, 6, 7, 10))
+        c_rel = ((1 + e_div) * (1 + u_p) * (1 + g_pv) - 1 + g_sum) / (1 - g_sum)
+        absw = np.where(visible, (eta_sm * (1 + u_p) + eta_p) * (1 + g_pv), 0.0)
+        dy = _ratio_bound(E, e_lo * (1 - g_sum), e_hi * (1 + g_sum), c_rel, vh, 0.0, O1,
+                          absw, 1.0, visible)
+        out[h] = np.where(live, _close(dy, O1, O, err64, 0.0, outs), 0.0)
+    return out
+
+
+def attention_bound(q: Any, k: Any, v: Any, recipe: Any = "torch_sdpa_flash.sm90", *,
+                    causal: bool = False, scale: Optional[float] = None
+                    ) -> NDArray[np.float64]:
+    """Elementwise bound on |roundoff.attention(q, k, v, recipe)[0] - O|, O the exact
+    attention softmax(q k^T scale) v of the inputs' values (0 on rows without a visible key),
+    barring overflow and underflow of intermediate results (absolute terms do cover P and
+    exponentials below their formats' normal ranges). Returns float64 of q's shape.
+
+    Every recipe goes through one identity (see the comment above ``_ratio_bound``): with
+    exact weights E_j, the computed numerator and denominator weights N_j, D_j and
+    [D_lo, D_hi] a bracket of D_j up to a row constant, the quotient y before the epilogue
+    errs by ``|y - O| <= (sum max(D_hi - E, E - D_lo)_j |v_j - O| + sum |N_j - D_j| |v_j|
+    + sum N_j |v'_j - v_j|) / sum D_lo``, each sum capped by its largest visible term (the
+    quotients are averages): errors that the numerator and denominator share renormalise.
+    Operand roundings that the recipe defines from the inputs alone are evaluated instead:
+    the identity runs around the exact attention O' of the operands the products see, and
+    |O' - O| is added as computed.
+
+    Blocked recipes (:class:`~roundoff.BlockedAttention`): the operands are q, k, v, or their
+    quantization into ``qkv_format`` (q s, q = RN(RN_f32(x / s)), s = RN_f32(amax / max),
+    with a radius for an implementation's float32 variants); S' = q' k'^T errs by at most B_j:
+    the radii, Q's rounding after its product with c (``scale="prescaled_q"``), the QK^T
+    chain (a tensor-core preset: the fused step model of :func:`fused_matmul_bound`, step by
+    step from the operands' exponents; an Accumulator: gamma of its order's depth), the
+    product by RN(s_q s_k). Key j's weight in
+    the final accumulator is exp2 of its t_j plus the arguments of the later rescales alpha;
+    these telescope (the running maximum is monotone) to c S'_j minus a row constant, off by
+    the roundings of t and of the alpha arguments (at most u (1 + u)(|x_j| + max|x|) + (3u +
+    u^2)(max x - x_j), x = c S'), so within Z_j of kappa (s_j - M) (kappa = scale log2 e; c
+    within three float32 roundings of kappa): the weight lies within exp(+-ln2 Z_j)
+    (1 +- e_exp)^(1 + R_j) of E_j up to a row constant (e_exp = :func:`function_error` of
+    the exp2 impl, R_j the blocks after j's). The row sum adds gamma(depth, u_32)
+    ('per_thread': n_blocks block_n / 4 + 1; 'per_block': block_n / 4 + n_blocks); the
+    numerator P's rounding into p_format (u_p, and eta_p / p_scale absolute) and the P V
+    chain (block_n keys a block, a rescale per later block). The epilogue (reciprocal: two
+    float32 roundings; divide: one; div_full: its measured error; the product by s_v: one)
+    and the output rounding (half a spacing of the output format at |O| + the error) close
+    it.
+
+    Naive recipes (:class:`~roundoff.NaiveAttention`): the scale rounded into compute and
+    the scaled operands rounded into compute are evaluated; the QK^T accumulator, S's
+    rounding into compute (and the product by the scale, ``scale_at="scores"``) give the
+    radius of the softmax's input; its brackets of the exponentials and their sum are
+    :func:`softmax_bound`'s (with that input radius); then the division, P's rounding into
+    p_format (numerator only), the PV accumulator and O's roundings into compute and the
+    output format. Exact recipe: half a spacing of the output format at |O|.
+
+    Measured (D 64 and 128, Sq, Sk up to 200, normal inputs): a head's largest bound is
+    1.2-5x its largest error for the bf16/fp16 kernels and "naive", 2-10x for "naive_lowp"
+    and FP8 (every weight's worst case at once: P's rounding, S's rounding into bf16), and at
+    most 2x for "exact". Looser where a rounding enters the exponent with an error bound
+    scale B of order 1 (exp(scale B) - 1, up to the cap max|v_j - O|: FP8 or naive_lowp with
+    |scale s| in the tens) and where v has a large common offset (P's rounding counts
+    against |v_j|).
+    """
+    from ._attention import ExactAttention, NaiveAttention, _inputs, _recipe as _att_recipe
+    r = _att_recipe(recipe)
+    fmt, _, shape, _, tau, qv, kv, vv = _inputs(q, k, v, r, causal, scale)
+    if isinstance(r, ExactAttention):
+        visible = _visible(qv.shape[1], kv.shape[1], bool(causal))
+        out = np.empty_like(qv)
+        for h in range(qv.shape[0]):
+            *_, O, live, err64 = _exact_attention(qv[h] @ kv[h].T, vv[h], tau, visible)
+            out[h] = np.where(live, _half_spacing(np.abs(O) + err64, fmt), 0.0)
+    elif isinstance(r, NaiveAttention):
+        out = _naive_bound(qv, kv, vv, fmt, bool(causal), tau, r)
+    else:
+        out = _blocked_bound(qv, kv, vv, fmt, bool(causal), tau, r)
+    return out.reshape(shape)
