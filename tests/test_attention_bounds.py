@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import roundoff as ro
 from roundoff import bounds
-from roundoff._attention import RECIPES, BlockedAttention, NaiveAttention
+from roundoff._attention import RECIPES, NaiveAttention
 
 DTYPES = {"bf16": ml_dtypes.bfloat16, "fp16": np.float16}
 TORCH = RECIPES["torch_sdpa_flash.sm90"]

@@ -60,5 +60,6 @@ __all__ = [
     "manual_seed", "max", "min", "ml_dtype", "MODE_ALIASES", "MODES", "mul", "neg", "NONFINITE",
     "ops", "quantize", "rounding_mode", "orders", "Accumulator", "FusedAdder", "dot", "matmul", "sum",
     "attention",
+    "attention_backward",
     "bounds", "captures", "hw", "nn", "set_num_threads", "sqrt", "sub", "TF32", "tfloat32",
 ]

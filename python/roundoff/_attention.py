@@ -76,7 +76,8 @@ class BlockedAttention:
             formats) or an :class:`~roundoff.Accumulator`; the chain runs over D (qk) and over
             the keys of a block (pv).
         qkv_format: None (the inputs as they are) or a format Q, K, V are scaled into
-            (x / s, s = amax / the format's max, s in float32) and rounded (nearest-even);
+            (x / s, s = amax / the format's max, s in float32) and rounded (nearest-even,
+            saturating as FP8 conversions do: cvt.rn.satfinite; so is prescaled Q);
             S is then multiplied by RN(s_q s_k) (one rounding) and O by s_v at the end.
         qkv_scaling: ``"per_tensor"`` or ``"per_block"`` (Q per ``block_m`` rows and K per
             ``block_n`` keys of each head; V per tensor), with ``qkv_format``.
@@ -256,9 +257,9 @@ def matmul_f32(a: np.ndarray, b: np.ndarray, acc: Accumulator, c: Optional[np.nd
     return np.asarray(matmul(a, b, acc, c=c, out_fmt="float32", dtype=np.float32))
 
 
-def _round(x: np.ndarray, fmt: FormatLike) -> np.ndarray:
+def _round(x: np.ndarray, fmt: FormatLike, saturate: bool = False) -> np.ndarray:
     """x rounded to nearest-even into fmt, as float32 values (fmt within float32)."""
-    return np.asarray(decode(encode(x, fmt), fmt, np.float32))
+    return np.asarray(decode(encode(x, fmt, saturate=saturate), fmt, np.float32))
 
 
 def _ex2(x: np.ndarray, impl: str) -> np.ndarray:
@@ -292,14 +293,14 @@ def _quantize(x: np.ndarray, fmt: FormatLike, rows: Optional[int]) -> Tuple[np.n
     if rows is None:
         amax = np.float32(np.abs(x).max()) if x.size else np.float32(0)
         s = amax / top if amax > 0 else np.float32(1)
-        return _round(x / s, fmt), np.float32(s)
+        return _round(x / s, fmt, saturate=True), np.float32(s)
     n, s_len, d = x.shape
     nb = -(-s_len // rows)
     pad = np.zeros((n, nb * rows - s_len, d), np.float32)
     amax = np.abs(np.concatenate([x, pad], 1)).reshape(n, nb, rows * d).max(-1)
     scales = np.repeat(np.where(amax > 0, amax / top, np.float32(1)), rows, axis=1)
     scales = scales[:, :s_len, None].astype(np.float32)
-    return _round(x / scales, fmt), scales
+    return _round(x / scales, fmt, saturate=True), scales
 
 
 def _blocked_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
@@ -335,7 +336,7 @@ def _blocked_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, caus
     else:
         c = np.float32(float(scale) * _LOG2E)
     if r.scale == "prescaled_q":
-        q = _round(q * c, in_fmt)
+        q = _round(q * c, in_fmt, saturate=r.qkv_format is not None)
     n_blocks = -(-sk // block_n)
     pad = n_blocks * block_n - sk  # keys past the end read as zeros, masked
     kp, vp = (np.concatenate([t, np.zeros((n_heads, pad, d), np.float32)], axis=1)
@@ -506,7 +507,7 @@ def _exact_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal
     err = np.where(live, err, 0.0)
     lo, hi = (encode(_outward(x, w), fmt) for x, w in ((o - err, -np.inf), (o + err, np.inf)))
     codes = encode(o, fmt)
-    for idx in zip(*np.nonzero(lo != hi)):
+    for idx in zip(*np.nonzero((lo != hi) & live)):  # rows without a key: +0
         h, i, j = (int(x) for x in idx)
         codes[h, i, j] = _exact_element(q[h, i], k[h], v[h, :, j], visible[i], scale, fmt)
     with np.errstate(divide="ignore"):

@@ -25,7 +25,8 @@ from typing import Any, Callable, Optional, Tuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ._formats import FormatLike, format
+from ._casts import encode
+from ._formats import FormatLike, format, ml_dtype
 from ._rounding import RoundingMode, rounding_mode
 from .accumulate import Accumulator, FusedAdder
 from .orders import Order, sequential
@@ -34,7 +35,7 @@ __all__ = ["unit_roundoff", "gamma", "depths", "sum_bound", "dot_bound", "matmul
            "fused_matmul_bound", "double_rounding_unit", "stochastic_sum_bound",
            "stochastic_failure_probability", "GPU_ERRORS", "function_error", "softmax_bound",
            "log_softmax_bound", "layer_norm_bound", "rms_norm_bound", "silu_bound",
-           "gelu_bound", "attention_bound"]
+           "gelu_bound", "attention_bound", "transformer_block_bound"]
 
 
 def unit_roundoff(fmt: FormatLike, rounding: RoundingMode = "nearest_even") -> float:
@@ -1199,3 +1200,147 @@ def attention_bound(q: Any, k: Any, v: Any, recipe: Any = "torch_sdpa_flash.sm90
     else:
         out = _blocked_bound(qv, kv, vv, fmt, bool(causal), tau, r)
     return out.reshape(shape)
+
+
+# ---------------------------------------------------------------- one transformer block
+
+_GELU_SLOPE = 1.1290  # max |GELU'(x)| = 1.12890... at x = sqrt(2)
+
+
+def _grow(y: Any, fmt: FormatLike) -> NDArray[np.float64]:
+    """|RN(x) - x| for an x that rounded to y (nearest-even into fmt): half a spacing at |y|,
+    taken a little above |y| for an x just past a power of two."""
+    return np.asarray(_half_spacing(np.abs(np.asarray(y, np.float64)) * (1 + 2 * unit_roundoff(
+        fmt)), fmt), np.float64)
+
+
+def _linear_error(h: NDArray[np.float64], w: NDArray[np.float64], y: NDArray[np.float64],
+                  p: Any) -> NDArray[np.float64]:
+    """Elementwise |y - h w| for y = _transformer.linear(h, w, p) (h, w exact values)."""
+    from . import hw
+    from ._transformer import fp8_operands
+    if p.linear == "gemm":
+        acc = hw.preset("h100.cublas_gemm", a_fmt=p.act)
+        assert acc.fused is not None  # a tensor-core preset
+        return fused_matmul_bound(h, w, acc.fused) + _grow(y, p.act)
+    hq, wq, sh, sw = fp8_operands(h, w)
+    hs, ws = hq * np.float64(sh), wq * np.float64(sw)  # exact: float32 x 4-bit values
+    quant = np.abs(h - hs) @ np.abs(w) + np.abs(hs) @ np.abs(w - ws)
+    acc = hw.preset("h100.cublas_scaled_mm", out_fmt=p.act)
+    assert acc.fused is not None
+    chain = fused_matmul_bound(hq, wq, acc.fused, acc.promote_every) * (float(sh) * float(sw))
+    # The epilogue: acc * RN(sa sb) in float32, two roundings of at most 2^-24 each.
+    epi = 3 * 2.0 ** -24 * (np.abs(hs) @ np.abs(ws) + chain)
+    return quant + chain + epi + _grow(y, p.act)
+
+
+def _norm2(e: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row 2-norms (last axis) of elementwise bounds: a bound on the rows' error norms."""
+    return np.sqrt(np.sum(np.square(e), axis=-1))
+
+
+def _spectral(w: NDArray[np.float64]) -> float:
+    """||w||_2 (the largest singular value; float64's relative error far below 1e-12)."""
+    return float(np.linalg.norm(w, 2)) * (1 + 1e-12)
+
+
+def transformer_block_bound(x: Any, weights: Any, precision: Any = "bf16", *, heads: int = 1,
+                            temperature: float = 1.0, x_radius: Any = None,
+                            y: Any = None) -> NDArray[np.float64]:
+    """Per token i, a bound on ||y_i - block(x_true)_i||_2 for ``y = roundoff.nn.
+    transformer_block(x, weights, precision)`` (the emulated pre-LN block; computed here when
+    not given) and the exact block of any x_true whose rows lie within ``x_radius`` (per
+    token, 2-norm; default 0) of x's.
+
+    Carried step by step along the emulated computation, per token and per head, in 2-norms
+    (as the forward-error analyses of Budzinskiy et al. 2503.10251 compose theirs in norms):
+    each step adds the norm of its own rounding bound on its computed operands
+    (:func:`layer_norm_bound`, :func:`attention_bound`, :func:`gelu_bound`, the linear
+    layers' tensor-core chains and FP8 quantization, the residual adds' two roundings: each a
+    guarantee) to the spread of the exact step over its operands' radii: ||W||_2 for a
+    linear map, GELU's slope (at most 1.129), and, to first order (second-order terms in the
+    radii dropped), LayerNorm's Jacobian (norm at most 1 / sqrt(var + eps)) and attention's
+    (scores moving by a_ij = scale (rq_i ||k_j|| + ||q_i|| rk_j + rq_i rk_j) move O_i by at
+    most sum_j g_ij a_ij ||v_j - O_i|| + sum_j g_ij rv_j), each capped by what no
+    perturbation can exceed (LayerNorm's outputs have norm sqrt(d); O_i averages the v_j).
+    Barring overflow and underflow. Returns float64 of shape (n,).
+
+    A worst case: the propagation aligns every error with the direction that hurts most, so
+    the bound runs tens to hundreds of times the measured error after one block and reaches
+    the activations' own size within a few (``roundoff study attention-roundoff`` shows
+    both)."""
+    from . import _transformer as T
+    from ._attention import attention
+    from .nn import gelu, layer_norm, residual_add
+    p = T.block_precision(precision)
+    xv = np.asarray(x, np.float64)
+    w = {name: np.asarray(t, np.float64) for name, t in weights.items()}
+    n, d = xv.shape
+    r0 = np.zeros(n) if x_radius is None else np.asarray(x_radius, np.float64)
+    if r0.shape != (n,):
+        raise ValueError(f"x_radius: one radius per token, shape ({n},), got {r0.shape}")
+    dtype = ml_dtype(p.act)
+    d_h = d // heads
+    scale = temperature / math.sqrt(d_h)
+
+    def typed(v: NDArray[np.float64]) -> Any:
+        return encode(v, p.act).view(dtype)
+
+    def norm(v: NDArray[np.float64], rv: NDArray[np.float64]
+             ) -> Tuple[NDArray[np.float64], NDArray[np.float64]]:
+        out = np.asarray(layer_norm(typed(v), recipe=p.norm), np.float64)
+        c = v - v.mean(axis=-1, keepdims=True)
+        sigma = np.sqrt((c * c).mean(axis=-1) + 1e-5)
+        own = _norm2(np.asarray(layer_norm_bound(typed(v), recipe=p.norm), np.float64))
+        # First order rv / sigma; but never more than 2 sqrt(d): ||LN(.)|| <= sqrt(d).
+        return out, own + np.minimum(rv / sigma, 2 * math.sqrt(d))
+
+    def lin(h: NDArray[np.float64], rh: NDArray[np.float64], name: str, parts: int = 1
+            ) -> Tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The product and its radius per token, per column block of d / parts (heads)."""
+        out = T.linear(h, w[name], p)
+        own = _linear_error(h, w[name], out, p)
+        cols = out.shape[1] // parts
+        r = np.stack([_norm2(own[:, j * cols:(j + 1) * cols]) +
+                      rh * _spectral(w[name][:, j * cols:(j + 1) * cols])
+                      for j in range(parts)])
+        return out, r  # (parts, n)
+
+    h, rh = norm(xv, r0)
+    (q2, rq), (k2, rk), (v2, rv) = (lin(h, rh, t, heads) for t in "qkv")
+    q, k, v = (T.split_heads(t, heads) for t in (q2, k2, v2))
+    o = attention(typed(q)[None], typed(k)[None], typed(v)[None], p.attention,
+                  causal=p.causal, scale=scale)[0][0].astype(np.float64)
+    own = _norm2(attention_bound(typed(q)[None], typed(k)[None], typed(v)[None], p.attention,
+                                 causal=p.causal, scale=scale)[0])
+    qn, kn = (np.sqrt(np.sum(t * t, axis=-1)) for t in (q, k))
+    a = scale * (rq[:, :, None] * kn[:, None, :] + qn[:, :, None] * rk[:, None, :] +
+                 rq[:, :, None] * rk[:, None, :])
+    s = scale * (q @ np.swapaxes(k, -1, -2))
+    visible = _visible(n, n, p.causal)
+    s = np.where(visible, s, -np.inf)
+    g = np.exp(s - s.max(axis=-1, keepdims=True))
+    g = g / g.sum(axis=-1, keepdims=True)
+    o_exact = g @ v
+    dist = np.sqrt(np.maximum(np.sum(v * v, -1)[:, None, :] - 2 * o_exact @ np.swapaxes(
+        v, -1, -2) + np.sum(o_exact * o_exact, -1)[:, :, None], 0))  # ||v_j - O_i||
+    # (1 + 1e-9): the float64 evaluation of g and of the distances. O_i being an average of
+    # the v_j, it moves by at most max_j ||v_j - O_i|| + max_j rv_j whatever the radii.
+    spread = (np.sum(g * a * dist, -1) + np.einsum("hij,hj->hi", g, rv)) * (1 + 1e-9)
+    cap = (np.where(visible, dist, 0).max(-1) + np.where(visible, rv[:, None, :], 0).max(-1)) \
+        * (1 + 1e-9)
+    spread = np.minimum(spread, cap)
+    ro_heads = own + spread  # (heads, n)
+    oa, ra = lin(T.merge_heads(o), np.sqrt(np.sum(ro_heads ** 2, axis=0)), "o")
+    x1 = np.asarray(residual_add(typed(xv), typed(oa)), np.float64)
+    r1 = _norm2(_grow(x1, p.act) + _grow(x1, "float32")) + r0 + ra[0]
+    h, rh = norm(x1, r1)
+    u, ru = lin(h, rh, "1")
+    g1 = np.asarray(gelu(typed(u), recipe=p.activation), np.float64)
+    rg = _norm2(np.asarray(gelu_bound(typed(u), recipe=p.activation), np.float64)) + \
+        _GELU_SLOPE * ru[0]
+    f, rf = lin(g1, rg, "2")
+    x2 = np.asarray(residual_add(typed(x1), typed(f)), np.float64)
+    if y is not None and not np.array_equal(np.asarray(y, np.float64), x2):
+        raise ValueError("y: not the emulated block's output for x, weights and precision")
+    return _norm2(_grow(x2, p.act) + _grow(x2, "float32")) + r1 + rf[0]

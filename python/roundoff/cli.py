@@ -1,4 +1,5 @@
-"""The ``roundoff`` command: ``roundoff formats``, ``roundoff cast``, ``roundoff demo``.
+"""The ``roundoff`` command: ``roundoff formats``, ``roundoff cast``, ``roundoff demo``,
+``roundoff study NAME``.
 
 Every line it prints fits in 100 columns; bad arguments give argparse's usage error (exit 2,
 no traceback); a closed pipe (``roundoff demo | head -3``) ends it quietly.
@@ -240,6 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="the main job: an emulated H100 FP8 GEMM, captured H100 vectors "
                    "replayed, then formats, casts and stochastic rounding",
                    description="Run the demonstration.")
+    from .studies import STUDIES
+    p_study = sub.add_parser(
+        "study", help="run one of the seed studies (a table and a plot)",
+        description="Run a seed study; arguments after its name are its own (roundoff study "
+                    "NAME --help).")
+    p_study.add_argument("name", choices=sorted(STUDIES), metavar="NAME",
+                         help="one of: " + ", ".join(sorted(STUDIES)))
+    p_study.add_argument("study_args", nargs=argparse.REMAINDER, metavar="...",
+                         help="the study's arguments (e.g. --quick, --out DIR)")
     return parser
 
 
@@ -257,6 +267,13 @@ def _run(args: argparse.Namespace) -> None:
         from .demo import run
 
         run()
+    elif args.command == "study":
+        import importlib
+
+        from .studies import STUDIES
+        status = importlib.import_module(STUDIES[args.name]).main(args.study_args)
+        if status:
+            raise SystemExit(status)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

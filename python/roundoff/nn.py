@@ -688,3 +688,13 @@ def residual_add(x: ArrayLike, residual: ArrayLike, compute: FormatLike = "float
     from ._arith import add
     _, in_fmt = _values(x)
     return _rounded(np.asarray(add(x, residual, compute, rounding)), in_fmt, fmt)
+
+
+# One pre-LayerNorm transformer block built from the functions above (its own module: it
+# composes attention, linear layers and these).
+from . import _transformer  # noqa: E402
+
+BLOCK_PRECISIONS = _transformer.BLOCK_PRECISIONS
+BlockPrecision = _transformer.BlockPrecision
+transformer_block = _transformer.transformer_block
+transformer_block_reference = _transformer.transformer_block_reference
