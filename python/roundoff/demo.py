@@ -137,10 +137,10 @@ def _attention() -> None:
     err = np.abs(model.view(ml_dtypes.bfloat16).astype(np.float64)[0, 0] -
                  (e / e.sum(axis=1, keepdims=True)) @ vf)
     bound = ro.bounds.attention_bound(q, k, v, "torch_sdpa_flash.sm90", causal=True)[0, 0]
-    within = "every" if np.all(err <= bound) else "NOT every"
-    print(f"  Its error is within roundoff.bounds.attention_bound on {within} element: largest"
-          f"\n  error {err.max():.3g}, largest bound {bound.max():.3g}, error / bound at most "
-          f"{np.max(err / bound):.2f}.")
+    within = "every element" if np.all(err <= bound) else "NOT every element"
+    print(f"  Its error stays within roundoff.bounds.attention_bound, element by element\n"
+          f"  ({within}): largest error {err.max():.3g}, largest bound {bound.max():.3g} (the "
+          f"error\n  at most {np.max(err / bound):.2f} of it).")
     print("  Captured and replayed bit for bit (tests/test_attention.py): PyTorch's flash\n"
           "  forward on every case that ran flash_fwd_kernel (18), its backward's dK and dV on\n"
           "  all 28 (dQ up to the order of its atomic adds), and Triton's tutorial kernel,\n"
