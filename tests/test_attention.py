@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import roundoff as ro
-from test_attention_data import DATA, capture
+from test_attention_data import DATA, capture, load
 
 
 def _inputs(case, z):
@@ -183,13 +183,8 @@ def test_backward_bad_arguments_name_the_argument():
         ro.attention_backward(x, x, x, x, x, lse, "exact")
 
 
-TRITON = DATA.parent / "triton_attention_sm90"
-
-
 def _triton_cases():
-    with open(TRITON / "triton_attention.json") as fh:
-        meta = json.load(fh)
-    return meta, np.load(TRITON / "triton_attention.npz")
+    return load("triton_attention_sm90", "triton_attention")
 
 
 def test_triton_capture_provenance():

@@ -17,10 +17,16 @@ DATA = pathlib.Path(__file__).parent / "data" / "attention_sm90"
 
 
 @functools.lru_cache(maxsize=None)
-def capture():
-    with open(DATA / "attention.json") as fh:
+def load(folder: str, stem: str):
+    """A capture's JSON record and its arrays: tests/data/FOLDER/STEM.json and .npz."""
+    path = DATA.parent / folder
+    with open(path / f"{stem}.json") as fh:
         meta = json.load(fh)
-    return meta, np.load(DATA / "attention.npz")
+    return meta, np.load(path / f"{stem}.npz")
+
+
+def capture():
+    return load("attention_sm90", "attention")
 
 
 def test_provenance_is_recorded():

@@ -232,6 +232,14 @@ RECIPES: Dict[str, Recipe] = {
 }
 
 
+def visible_keys(sq: int, sk: int, causal: bool) -> np.ndarray:
+    """(sq, sk) booleans: key j visible to row i (causal: j <= i + sk - sq, lower-right
+    aligned as FlashAttention-2 aligns it)."""
+    if not causal:
+        return np.ones((sq, sk), bool)
+    return np.arange(sk)[None, :] <= np.arange(sq)[:, None] + (sk - sq)
+
+
 def _recipe(recipe: Any) -> Recipe:
     if isinstance(recipe, str):
         if recipe not in RECIPES:
@@ -459,8 +467,7 @@ def _naive_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal
         s = rn(s * sc)
     sq, sk = s.shape[1:]
     if causal:
-        hidden = np.arange(sk)[None, :] > np.arange(sq)[:, None] + (sk - sq)
-        s = np.where(hidden, -np.inf, s)
+        s = np.where(visible_keys(sq, sk, True), s, -np.inf)
     with np.errstate(invalid="ignore"):
         p = _exact_values(softmax(encode(s, comp).view(ml_dtype(comp)), r.softmax, fmt=p_fmt),
                           "p")[0]
@@ -486,9 +493,7 @@ def _exact_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal
     s = (q @ np.swapaxes(k, 1, 2)) * scale
     # |s - s_exact| <= gamma_(D+1) |q||k| scale: the dot in float64, then the scale.
     ds = (d + 2) * u * 1.01 * ((np.abs(q) @ np.abs(np.swapaxes(k, 1, 2))) * scale)
-    visible = np.ones((sq, sk), bool)
-    if causal:
-        visible = np.arange(sk)[None, :] <= np.arange(sq)[:, None] + (sk - sq)
+    visible = visible_keys(sq, sk, causal)
     s = np.where(visible, s, -np.inf)
     m = s.max(axis=-1, keepdims=True)
     live = np.isfinite(m)
@@ -715,12 +720,10 @@ def _blocked_backward(q: np.ndarray, k: np.ndarray, v: np.ndarray, o: np.ndarray
         else:  # max_scaled = RN(lse * (float)M_LOG2E); 0 for -inf
             shift = np.where(stat == -np.inf, np.float32(0), stat * np.float32(_LOG2E))
         s = matmul_f32(q, np.swapaxes(k, 1, 2), acc)
-        cols, rows = np.arange(sk)[None, :], np.arange(sq)[:, None]
-        visible = np.ones((sq, sk), bool)
         if triton:  # its backward applies the causal mask, upper-left, whatever the forward
-            visible = cols <= rows
-        elif causal:
-            visible = cols <= rows + (sk - sq)
+            visible = np.arange(sk)[None, :] <= np.arange(sq)[:, None]
+        else:
+            visible = visible_keys(sq, sk, causal)
         t = s - shift[..., None] if triton else (s * c) - shift[..., None]
         p = np.where(visible, _ex2(np.where(visible, t, np.float32(-np.inf)), r.exp),
                      np.float32(0))

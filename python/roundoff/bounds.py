@@ -25,6 +25,7 @@ from typing import Any, Callable, Optional, Tuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ._attention import visible_keys
 from ._casts import encode
 from ._formats import FormatLike, format, ml_dtype
 from ._rounding import RoundingMode, rounding_mode
@@ -917,11 +918,6 @@ def _exact_attention(s: NDArray[np.float64], vh: NDArray[np.float64], tau: float
     return M, E, O, live, 2.0 ** -40 * (E @ np.abs(vh)) / total
 
 
-def _visible(sq: int, sk: int, causal: bool) -> NDArray[np.bool_]:
-    rows, cols = np.arange(sq)[:, None], np.arange(sk)[None, :]
-    return np.ones((sq, sk), bool) if not causal else cols <= rows + (sk - sq)
-
-
 def _quantized(x: NDArray[np.float64], fmt: FormatLike, rows: Optional[int]
                ) -> Tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """x (N, S, D) as a scaled quantization holds it: values q of fmt, the scales s ((N, S,
@@ -1021,7 +1017,7 @@ def _blocked_bound(q: NDArray[np.float64], k: NDArray[np.float64], v: NDArray[np
            "div_full": function_error("sm90:div.full.f32")}[r.epilogue]
     if r.qkv_format is not None:  # O times s_v
         epi = (1 + epi) * (1 + u) - 1
-    visible = _visible(sq, sk, causal)
+    visible = visible_keys(sq, sk, causal)
     out = np.empty_like(q)
     for h in range(n_heads):
         *_, O, live, _ = _exact_attention(q[h] @ k[h].T, v[h], tau, visible)
@@ -1104,7 +1100,7 @@ def _naive_bound(q: NDArray[np.float64], k: NDArray[np.float64], v: NDArray[np.f
     outs = ([comp] if o_round else []) + ([fmt] if format(fmt) != format(comp) or not o_round
                                           else [])
     tau1 = sig if r.scale_at == "scores" else 1.0  # the scale left outside q1 k1^T
-    visible = _visible(sq, sk, causal)
+    visible = visible_keys(sq, sk, causal)
     out = np.empty_like(q)
     for h in range(n_heads):
         *_, O, live, _ = _exact_attention(q[h] @ k[h].T, v[h], tau, visible)
@@ -1190,7 +1186,7 @@ def attention_bound(q: Any, k: Any, v: Any, recipe: Any = "torch_sdpa_flash.sm90
     r = _att_recipe(recipe)
     fmt, _, shape, _, tau, qv, kv, vv = _inputs(q, k, v, r, causal, scale)
     if isinstance(r, ExactAttention):
-        visible = _visible(qv.shape[1], kv.shape[1], bool(causal))
+        visible = visible_keys(qv.shape[1], kv.shape[1], bool(causal))
         out = np.empty_like(qv)
         for h in range(qv.shape[0]):
             *_, O, live, err64 = _exact_attention(qv[h] @ kv[h].T, vv[h], tau, visible)
@@ -1317,7 +1313,7 @@ def transformer_block_bound(x: Any, weights: Any, precision: Any = "bf16", *, he
     a = scale * (rq[:, :, None] * kn[:, None, :] + qn[:, :, None] * rk[:, None, :] +
                  rq[:, :, None] * rk[:, None, :])
     s = scale * (q @ np.swapaxes(k, -1, -2))
-    visible = _visible(n, n, p.causal)
+    visible = visible_keys(n, n, p.causal)
     s = np.where(visible, s, -np.inf)
     g = np.exp(s - s.max(axis=-1, keepdims=True))
     g = g / g.sum(axis=-1, keepdims=True)
