@@ -21,7 +21,8 @@ from roundoff import bounds
 from roundoff._attention import RECIPES, NaiveAttention
 
 DTYPES = {"bf16": ml_dtypes.bfloat16, "fp16": np.float16}
-TORCH = RECIPES["torch_sdpa_flash.sm90"]
+# The bound covers the single-pass kernel: PyTorch's split-KV path (few row tiles) is off here.
+TORCH = dataclasses.replace(RECIPES["torch_sdpa_flash.sm90"], split_kv_sms=None)
 TRITON = RECIPES["triton_tutorial.sm90"]
 FP8 = RECIPES["fp8_fa3.sm90"]
 
@@ -211,3 +212,12 @@ def test_blocked_error_within_the_bound_long(base, variant, use_variant, dtype, 
         sq = sk
     seed, spread, shift = drawn
     _check(*_inputs(seed, DTYPES[dtype], hs, sq, sk, d, spread, shift), recipe, causal)
+
+
+def test_the_split_kv_path_is_refused_by_name():
+    """Few row tiles and keys over several split blocks: PyTorch's split-KV path, which the
+    bound does not cover; the error names the recipe and says what to do."""
+    q, k, v = _inputs(12, ml_dtypes.bfloat16, (1, 1), 16, 300, 64)
+    with pytest.raises(ValueError, match="recipe: .*split-KV"):
+        bounds.attention_bound(q, k, v, "torch_sdpa_flash.sm90")
+    _check(q, k, v, TORCH, False)  # the single-pass kernel is bounded

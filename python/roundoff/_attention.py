@@ -13,12 +13,14 @@ A recipe is data (:class:`BlockedAttention`, :class:`NaiveAttention`, :class:`Ex
   c))) with c = RN_f32(scale log2 e) and exp2f ``ex2.approx.f32`` (MUFU.EX2); alpha =
   exp2f(RN(RN(m_old - m_new) c)); each of the four threads holding a row keeps its own sum
   across all blocks, added in the epilogue as (s0 + s2) + (s1 + s3); P rounded to the input
-  format into the same mma chain; O = RN(acc RN(1 / sum)). Bit for bit on every captured case
-  that ran this kernel (18 of tests/data/attention_sm90). For few row tiles (batch x heads x
-  row blocks of 64 below 0.8 x twice the SM count) and keys spanning several blocks PyTorch
-  runs ``flash_fwd_splitkv_kernel`` instead, which combines partial results through
-  lg2.approx (MUFU.LG2, not modelled): 55-99% of O there. Backward: dK and dV bit for bit on
-  all 28 captured cases, dQ up to the order of its atomic adds.
+  format into the same mma chain; O = RN(acc RN(1 / sum)); the log-sum-exp FFMA(m, scale,
+  __logf(sum)) in float32, __logf = RN(MUFU.LG2(sum) ln 2). For few row tiles (batch x heads
+  x row blocks of 64 below 0.8 x twice the SM count) and keys spanning several blocks,
+  PyTorch's heuristic splits the keys (``flash_fwd_splitkv_kernel``: blocks of 256 keys for
+  D <= 64, 128 for D = 128, each split as above, then ``flash_fwd_splitkv_combine_kernel``
+  through expf and logf). O and the log-sum-exp bit for bit on all 44 captured cases, the 26
+  split ones included (tests/data/attention_sm90). Backward: dK and dV bit for bit on all 28
+  captured cases, dQ up to the order of its atomic adds.
 * ``"triton_tutorial.sm90"``: Triton 3.6's tutorial fused attention (float16; BLOCK_M 128,
   BLOCK_N 64, wgmma; the scale fused into one FMA, per-block row sums by the butterfly,
   div.full): forward and backward bit for bit on its 8 deterministic captures
@@ -32,9 +34,9 @@ A recipe is data (:class:`BlockedAttention`, :class:`NaiveAttention`, :class:`Ex
   S, P and O rounded to it).
 * ``"exact"``: the exact attention rounded once.
 
-The forward's log-sum-exp is returned in float64, formed from the emulated row maximum and
-sum (the GPUs' go through lg2.approx or libdevice log2f, not modelled): within a few float32
-units of theirs.
+The forward's log-sum-exp is returned in float64: PyTorch's own float32 bits for
+``torch_sdpa_flash.sm90`` (``lse="fast_logf"``); for the other recipes formed in float64 from
+the emulated row maximum and sum (Triton's goes through libdevice log2f, not modelled).
 """
 
 from __future__ import annotations
@@ -110,6 +112,15 @@ class BlockedAttention:
         bwd_blocks: the backward kernel's (block_m, block_n): ``((max_head_dim, block_m,
             block_n), ...)`` ascending.
         delta_threads: the threads that share a row in Delta = rowsum(dO O) (None: D / 8).
+        lse: how the log-sum-exp is formed: ``"float64"`` (from the emulated row maximum and
+            sum, in float64) or ``"fast_logf"`` (the kernel's float32 FFMA(m, scale,
+            __logf(sum)), __logf being MUFU.LG2 times ln 2: PyTorch's).
+        split_kv_sms: None, or the SM count of PyTorch's split-KV choice: when batch x heads
+            x row blocks of 64 is below 0.8 x twice it, the keys are split (blocks of
+            ``split_block_n``) into as many parts as its heuristic picks, each part's O and
+            log-sum-exp formed as above, and the parts combined in float32 through expf and
+            logf (``flash_fwd_splitkv_combine_kernel``).
+        split_block_n: the split kernel's keys per block, a table like ``block_n``.
     """
 
     block_n: Union[int, Tuple[Tuple[int, int], ...]] = 64
@@ -128,13 +139,17 @@ class BlockedAttention:
     bwd_loops: str = "fa2_seqk_parallel"
     bwd_blocks: Tuple[Tuple[int, int, int], ...] = ((64, 128, 128), (256, 64, 128))
     delta_threads: Optional[int] = 8
+    lse: str = "float64"
+    split_kv_sms: Optional[int] = None
+    split_block_n: Tuple[Tuple[int, int], ...] = ((64, 256), (128, 128), (256, 64))
 
     def __post_init__(self) -> None:
         choices = {"key_order": ("reverse", "forward"), "qkv_scaling": ("per_tensor",
                    "per_block"), "scale": ("unfused", "fused", "prescaled_q"),
                    "row_sum": ("per_thread", "per_block"),
                    "epilogue": ("reciprocal", "divide", "div_full"),
-                   "bwd_loops": ("fa2_seqk_parallel", "triton_tutorial")}
+                   "bwd_loops": ("fa2_seqk_parallel", "triton_tutorial"),
+                   "lse": ("float64", "fast_logf")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}: one of {allowed}, got {getattr(self, name)!r}")
@@ -212,7 +227,8 @@ TORCH_SDPA_FLASH_SM90 = BlockedAttention(
     block_n=((64, 128), (256, 64)), block_m=128, key_order="reverse", qk="h100.mma",
     pv="h100.mma", scale="unfused", exp="sm90:ex2.approx.f32", row_sum="per_thread",
     epilogue="reciprocal", bwd_loops="fa2_seqk_parallel",
-    bwd_blocks=((64, 128, 128), (256, 64, 128)), delta_threads=8)
+    bwd_blocks=((64, 128, 128), (256, 64, 128)), delta_threads=8, lse="fast_logf",
+    split_kv_sms=132)
 TRITON_TUTORIAL_SM90 = BlockedAttention(
     block_n=64, block_m=128, key_order="forward", qk="h100.wgmma", pv="h100.wgmma",
     scale="fused", exp="sm90:ex2.approx.ftz.f32", row_sum="per_block", epilogue="div_full",
@@ -312,7 +328,8 @@ def _quantize(x: np.ndarray, fmt: FormatLike, rows: Optional[int]) -> Tuple[np.n
 
 
 def _blocked_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
-                     scale: float, r: BlockedAttention
+                     scale: float, r: BlockedAttention, block_n: Optional[int] = None,
+                     key_blocks: Optional[Tuple[int, int]] = None
                      ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All heads at once: q (N, Sq, D), k and v (N, Sk, D) float32 values (grouped-query heads
     repeated). Returns O (float32, before its cast), the row maxima (in the units of t) and
@@ -325,7 +342,7 @@ def _blocked_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, caus
     = p, output 0 * 0 = 0, the cleared accumulator). The captured cases check it."""
     n_heads, sq, d = q.shape
     sk = k.shape[1]
-    block_n = r.block_n_for(d)
+    block_n = r.block_n_for(d) if block_n is None else block_n
     in_fmt: FormatLike = fmt
     s_qk: Any = np.float32(1)
     s_v: Any = np.float32(1)
@@ -356,7 +373,8 @@ def _blocked_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, caus
     m = np.full((n_heads, sq), -np.inf, np.float32)
     sums: Optional[np.ndarray] = None
     o = np.zeros((n_heads, sq, d), np.float32)
-    order = range(n_blocks - 1, -1, -1) if r.key_order == "reverse" else range(n_blocks)
+    lo, hi = (0, n_blocks) if key_blocks is None else key_blocks  # a split's key blocks
+    order = range(hi - 1, lo - 1, -1) if r.key_order == "reverse" else range(lo, hi)
     for step, nb in enumerate(order):
         blk = slice(nb * block_n, (nb + 1) * block_n)
         cols = np.arange(nb * block_n, (nb + 1) * block_n)[None, :]
@@ -394,7 +412,8 @@ def _blocked_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, caus
             o = o * alpha[..., None]
         m = m_new
         o = matmul_f32(_round(p * np.float32(r.p_scale), p_fmt), vp[:, blk], pv, o)
-    assert sums is not None  # one block at least (sk >= 1)
+    if sums is None:  # an empty split: nothing added
+        return o, m, np.zeros((n_heads, sq), np.float32)
     total = _quad(sums) if r.row_sum == "per_thread" else sums
     o = _epilogue(o, total, r.epilogue)
     if r.p_scale != 1:
@@ -444,6 +463,105 @@ def _epilogue(acc: np.ndarray, total: np.ndarray, kind: str) -> np.ndarray:
         return acc / den[..., None]
     return np.asarray(div(acc, np.broadcast_to(den[..., None], acc.shape), "float32",
                           impl="sm90:div.full.f32", dtype=np.float32))
+
+
+_LN2_F32 = np.float32(0.693147182)  # the float __logf multiplies MUFU.LG2 by
+_LG2_TABLE: Dict[str, np.ndarray] = {}
+
+
+def _lg2_mufu(x: np.ndarray) -> np.ndarray:
+    """MUFU.LG2 (lg2.approx.f32) of float32 x >= 1 (or +inf): RZ(e + T0(m)) into float32, for
+    x = 2^e (1 + m 2^-23) and T0 the unit's values on [1, 2), captured on an H200; that
+    structure matched every normal float32 input of every binade e >= 0 there
+    (tools/capture_mufu_lg2.py)."""
+    from . import _tables
+    if "t0" not in _LG2_TABLE:
+        with open(_tables.path("sm90", "lg2"), "rb") as fh:
+            _LG2_TABLE["t0"] = _tables.unpack_fixed(fh.read()).view(np.float32).astype(
+                np.float64)
+    codes = np.asarray(x, np.float32).view(np.uint32)
+    e = (codes >> 23).astype(np.int64) - 127
+    s = e + _LG2_TABLE["t0"][codes & 0x7FFFFF]  # exact in float64
+    f = s.astype(np.float32)
+    f = np.where(np.abs(f.astype(np.float64)) > np.abs(s), np.nextafter(f, np.float32(0)), f)
+    return np.where(np.isinf(x), np.float32(np.inf), f)
+
+
+def _kernel_lse(m: np.ndarray, total: np.ndarray, scale: float, empty: float) -> np.ndarray:
+    """PyTorch's flash log-sum-exp: FFMA(m, scale, __logf(sum)) in float32 with __logf =
+    RN(MUFU.LG2(sum) ln 2) (sums are at least 1: the maximum's p is 1); ``empty`` where the
+    sum is 0 or NaN."""
+    bad = (total == 0) | np.isnan(total)
+    lg = _lg2_mufu(np.where(bad, np.float32(1), total))
+    logf = lg * _LN2_F32
+    lse = np.asarray(fma(m, np.float32(scale), logf, "float32", dtype=np.float32))
+    return np.where(bad, np.float32(empty), lse)
+
+
+def _num_splits(work: int, sms2: int, n_blocks: int, max_splits: int = 128) -> int:
+    """FlashAttention-2's num_splits_heuristic: 1 when the row tiles almost fill the SMs, else
+    the fewest splits within 85% of the best wave efficiency."""
+    if work >= 0.8 * sms2:
+        return 1
+    max_splits = min(max_splits, sms2, n_blocks)
+
+    def eligible(n: int) -> bool:
+        return n == 1 or -(-n_blocks // n) != -(-n_blocks // (n - 1))
+
+    eff = []
+    for n in range(1, max_splits + 1):
+        waves = work * n / sms2
+        eff.append(waves / math.ceil(waves) if eligible(n) else 0.0)
+    best = max(eff)
+    for n in range(1, max_splits + 1):
+        if eligible(n) and eff[n - 1] >= 0.85 * best:
+            return n
+    return 1
+
+
+def _split_kv_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
+                      scale: float, r: BlockedAttention, splits: int, block_n: int
+                      ) -> Tuple[np.ndarray, np.ndarray]:
+    """PyTorch's split-KV flash forward: each split's key blocks as ``flash_fwd_kernel`` runs
+    them (O_s = acc / sum in float32, lse_s = FFMA(m, scale, __logf(sum)), -inf if empty),
+    then ``flash_fwd_splitkv_combine_kernel``: M = max lse_s (0 if -inf), L = logf(sum of
+    expf(lse_s - M) by the butterfly over the splits' power-of-two slots) + M, O = the FMA
+    chain over the splits of expf(lse_s - L) O_s, from 0 (expf, logf: libdevice's). Returns
+    O (float32) and L."""
+    from ._special import exp, log
+    n_blocks = -(-k.shape[1] // block_n)
+    per = -(-n_blocks // splits)
+    outs, lses = [], []
+    for i in range(splits):
+        lo, hi = i * per, min(n_blocks, (i + 1) * per)
+        o, m, total = _blocked_forward(q, k, v, fmt, causal, scale, r, block_n,
+                                       (lo, max(lo, hi)))
+        outs.append(o)
+        lses.append(_kernel_lse(m, total, scale, -np.inf))
+    lse = np.stack(lses)
+    top = lse.max(axis=0)
+    top = np.where(top == -np.inf, np.float32(0), top)
+    slots = 1 << max(1, (splits - 1).bit_length())  # kMaxSplits: a power of two
+    with np.errstate(invalid="ignore"):
+        terms = np.asarray(exp(lse - top, "float32", impl="sm90:expf", dtype=np.float32))
+    terms = np.concatenate([terms, np.zeros((slots - splits,) + top.shape, np.float32)])
+    while terms.shape[0] > 1:  # Allreduce over the slots: halves added, xor h/2 first
+        half = terms.shape[0] // 2
+        terms = terms[:half] + terms[half:]
+    total = terms[0]
+    bad = (total == 0) | np.isnan(total)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logsum = np.asarray(log(np.where(bad, np.float32(1), total), "float32",
+                                impl="sm90:logf", dtype=np.float32)) + top
+    logsum = np.where(bad, np.float32(np.inf), logsum)
+    o = np.zeros_like(outs[0])
+    for i in range(splits):
+        with np.errstate(invalid="ignore"):
+            w = np.asarray(exp(lse[i] - logsum, "float32", impl="sm90:expf",
+                               dtype=np.float32))
+        o = np.asarray(fma(np.broadcast_to(w[..., None], o.shape), outs[i], o, "float32",
+                           dtype=np.float32))
+    return o, logsum
 
 
 def _naive_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, fmt: str, causal: bool,
@@ -635,6 +753,18 @@ def _inputs(q: ArrayLike, k: ArrayLike, v: ArrayLike, r: Recipe, causal: Any, sc
     return (fmt, qa.dtype, qa.shape, ka.shape, sc, qv, kv, vv, *more)
 
 
+def _splits(r: BlockedAttention, shape: Tuple[int, ...], sk: int) -> Tuple[int, int]:
+    """(the number of key splits PyTorch's heuristic picks, the split kernel's block_n)."""
+    if r.split_kv_sms is None:
+        return 1, 0
+    B, Hq, Sq, D = shape
+    block_n = next(n for top, n in r.split_block_n if D <= top)
+    n_blocks = -(-sk // block_n)
+    if n_blocks <= 1:
+        return 1, block_n
+    return _num_splits(B * Hq * -(-Sq // 64), 2 * r.split_kv_sms, n_blocks), block_n
+
+
 def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
               recipe: Union[str, Recipe] = "torch_sdpa_flash.sm90", *, causal: bool = False,
               scale: Optional[float] = None) -> Tuple[np.ndarray, np.ndarray]:
@@ -653,9 +783,13 @@ def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
         scale: the softmax scale (default 1/sqrt(D)).
 
     Returns:
-        (O as an array of q's dtype, the natural log-sum-exp ``(B, H_q, S_q)`` as float64,
-        formed from the emulated row maximum and sum: not a GPU's bits; +inf for rows without
-        a visible key).
+        (O as an array of q's dtype, the natural log-sum-exp ``(B, H_q, S_q)`` as float64:
+        the kernel's float32 values where the recipe forms it as the kernel does
+        (``lse="fast_logf"``), else formed in float64 from the emulated row maximum and sum;
+        +inf for rows without a visible key).
+
+    A recipe with ``split_kv_sms`` picks its kernel from the whole shape, as PyTorch does:
+    computing a subset of the heads can run the other kernel (different bits).
     """
     r = _recipe(recipe)
     fmt, dtype, shape, _, sc, qv, kv, vv = _inputs(q, k, v, r, causal, scale)
@@ -666,13 +800,19 @@ def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
         o, lse = _naive_forward(qv, kv, vv, fmt, bool(causal), sc, r)
         return encode(o.reshape(shape), fmt).view(dtype), lse.reshape(shape[:3])
     qf, kf, vf = (t.astype(np.float32) for t in (qv, kv, vv))
+    splits, split_n = _splits(r, shape, kf.shape[1])
+    if splits > 1:
+        out, lse32 = _split_kv_forward(qf, kf, vf, fmt, bool(causal), sc, r, splits, split_n)
+        return encode(out.reshape(shape), fmt).view(dtype), lse32.astype(
+            np.float64).reshape(shape[:3])
     out, m, s = _blocked_forward(qf, kf, vf, fmt, bool(causal), sc, r)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if r.scale == "unfused":
-            lse = m.astype(np.float64) * sc + np.log(s)
+        if r.lse == "fast_logf":
+            lse = _kernel_lse(m, s, sc, np.inf).astype(np.float64)
+        elif r.scale == "unfused":
+            lse = np.where(s > 0, m.astype(np.float64) * sc + np.log(s), np.inf)
         else:  # m in units of log2 (t = S c - m)
-            lse = (m.astype(np.float64) + np.log2(s)) * math.log(2)
-        lse = np.where(s > 0, lse, np.inf)
+            lse = np.where(s > 0, (m.astype(np.float64) + np.log2(s)) * math.log(2), np.inf)
     return encode(out.reshape(shape), fmt).view(dtype), lse.reshape(shape[:3])
 
 
@@ -794,9 +934,9 @@ def attention_backward(q: ArrayLike, k: ArrayLike, v: ArrayLike, out: ArrayLike,
         out: the forward output O, q's shape and dtype (Delta reads it).
         grad_out: dO, q's shape and dtype.
         lse: the forward's row statistic ``(B, H_q, S_q)``, read as float32: the natural
-            log-sum-exp for ``"fa2_seqk_parallel"``, Triton's M = m + log2 l (log-sum-exp /
-            ln 2) for ``"triton_tutorial"``. Pass the GPU's to reproduce its backward (the
-            emulated one, float64, may differ from it in the last float32 bit).
+            log-sum-exp for ``"fa2_seqk_parallel"`` (:func:`attention`'s equals PyTorch's bit
+            for bit), Triton's M = m + log2 l (log-sum-exp / ln 2) for ``"triton_tutorial"``
+            (pass the kernel's: the emulated one may differ in its last bit).
         recipe: a blocked recipe with Q, K, V and P in the inputs' format, or its name.
         causal, scale: as :func:`attention`.
         dq_order: for ``"fa2_seqk_parallel"``, the order in which the key blocks' dQ parts

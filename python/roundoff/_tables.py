@@ -41,6 +41,29 @@ def unpack(blob: bytes) -> np.ndarray:
     return codes.astype(np.uint32)
 
 
+def pack_fixed(codes: np.ndarray, frac_bits: int) -> bytes:
+    """The stored form of a table of non-negative float32 values on the 2^-frac_bits grid whose
+    neighbours vary smoothly (MUFU.LG2 of [1, 2)): the fixed-point integers' second
+    differences as int32, LZMA compressed (the interpolator's steps leave them small)."""
+    v = np.asarray(codes, dtype=np.uint32).view(np.float32).astype(np.float64)
+    fixed = np.ldexp(v, frac_bits)
+    ints = fixed.astype(np.int64)
+    if not np.array_equal(ints, fixed) or ints.min() < 0:
+        raise ValueError(f"codes: not non-negative values on the 2^-{frac_bits} grid")
+    d2 = np.diff(ints, n=2, prepend=[0, 0])
+    if np.abs(d2).max() >= 2**31:
+        raise ValueError("codes: second differences beyond int32")
+    return lzma.compress(np.array([frac_bits], np.int32).tobytes() +
+                         d2.astype(np.int32).tobytes(), preset=9 | lzma.PRESET_EXTREME)
+
+
+def unpack_fixed(blob: bytes) -> np.ndarray:
+    """The float32 codes (uint32) of a table stored by :func:`pack_fixed`."""
+    raw = np.frombuffer(lzma.decompress(blob), dtype=np.int32)
+    ints = np.cumsum(np.cumsum(raw[1:].astype(np.int64)))
+    return np.ldexp(ints.astype(np.float64), -int(raw[0])).astype(np.float32).view(np.uint32)
+
+
 def path(arch: str, name: str) -> str:
     return os.path.join(DATA, arch, f"mufu_{name}.xz")
 

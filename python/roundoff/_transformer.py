@@ -9,6 +9,7 @@ activations' format for the emulation to read them exactly).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Tuple, Union
@@ -16,6 +17,7 @@ from typing import Any, Dict, Mapping, Tuple, Union
 import numpy as np
 
 from . import hw
+from ._attention import TORCH_SDPA_FLASH_SM90
 from ._casts import decode, encode
 from ._formats import FormatLike, ml_dtype
 from .accumulate import matmul
@@ -33,7 +35,8 @@ class BlockPrecision:
             accumulation, output rounded into ``act``) or ``"fp8_current"`` (input and weight
             each scaled per tensor into E4M3 by amax / 448, as Transformer Engine's current
             scaling, multiplied by ``hw.preset("h100.cublas_scaled_mm")`` into ``act``).
-        attention: an attention recipe or its name (:func:`roundoff.attention`).
+        attention: an attention recipe or its name (:func:`roundoff.attention`); the named
+            precisions take PyTorch's flash kernel in its single pass for every shape.
         norm, activation: :mod:`roundoff.nn` recipes or preset names for LayerNorm and GELU.
         causal: causal attention.
     """
@@ -50,9 +53,12 @@ class BlockPrecision:
             raise ValueError(f"linear: 'gemm' or 'fp8_current', got {self.linear!r}")
 
 
+# PyTorch's flash kernel in its single pass for every shape (its split-KV path, taken for few
+# row tiles, has no bound yet: roundoff.bounds.transformer_block_bound needs one).
+_FLASH = dataclasses.replace(TORCH_SDPA_FLASH_SM90, split_kv_sms=None)
 BLOCK_PRECISIONS: Dict[str, BlockPrecision] = {
-    "bf16": BlockPrecision("bf16"),
-    "fp16": BlockPrecision("fp16"),
+    "bf16": BlockPrecision("bf16", attention=_FLASH),
+    "fp16": BlockPrecision("fp16", attention=_FLASH),
     "fp8": BlockPrecision("bf16", linear="fp8_current", attention="fp8_fa3.sm90"),
 }
 

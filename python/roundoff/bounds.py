@@ -1166,6 +1166,9 @@ def attention_bound(q: Any, k: Any, v: Any, recipe: Any = "torch_sdpa_flash.sm90
     and the output rounding (half a spacing of the output format at |O| + the error) close
     it.
 
+    A blocked recipe's split-KV path (``split_kv_sms``, for shapes whose row tiles are few) is
+    not covered: a ValueError says so.
+
     Naive recipes (:class:`~roundoff.NaiveAttention`): the scale rounded into compute and
     the scaled operands rounded into compute are evaluated; the QK^T accumulator, S's
     rounding into compute (and the product by the scale, ``scale_at="scores"``) give the
@@ -1182,9 +1185,15 @@ def attention_bound(q: Any, k: Any, v: Any, recipe: Any = "torch_sdpa_flash.sm90
     |scale s| in the tens) and where v has a large common offset (P's rounding counts
     against |v_j|).
     """
-    from ._attention import ExactAttention, NaiveAttention, _inputs, _recipe as _att_recipe
+    from ._attention import (BlockedAttention, ExactAttention, NaiveAttention, _inputs,
+                             _recipe as _att_recipe, _splits)
     r = _att_recipe(recipe)
-    fmt, _, shape, _, tau, qv, kv, vv = _inputs(q, k, v, r, causal, scale)
+    fmt, _, shape, k_shape, tau, qv, kv, vv = _inputs(q, k, v, r, causal, scale)
+    if isinstance(r, BlockedAttention) and _splits(r, shape, k_shape[2])[0] > 1:
+        raise ValueError("recipe: for this shape it takes the split-KV path (its parts "
+                         "combined through expf and logf), which this bound does not cover "
+                         "yet; bound the single-pass kernel with dataclasses.replace(recipe, "
+                         "split_kv_sms=None)")
     if isinstance(r, ExactAttention):
         visible = visible_keys(qv.shape[1], kv.shape[1], bool(causal))
         out = np.empty_like(qv)

@@ -142,9 +142,9 @@ def _attention() -> None:
           f"  ({within}): largest error {err.max():.3g}, largest bound {bound.max():.3g} (the "
           f"error\n  at most {np.max(err / bound):.2f} of it).")
     print("  Captured and replayed bit for bit (tests/test_attention.py): PyTorch's flash\n"
-          "  forward on every case that ran flash_fwd_kernel (18), its backward's dK and dV on\n"
-          "  all 28 (dQ up to the order of its atomic adds), and Triton's tutorial kernel,\n"
-          "  forward and backward, on its 8 deterministic cases.")
+          "  forward on all 44 cases (O and log-sum-exp; split-KV kernels included), its\n"
+          "  backward's dK and dV on all 28 (dQ up to the order of its atomic adds), and\n"
+          "  Triton's tutorial kernel, forward and backward, on its 8 deterministic cases.")
 
 
 def run() -> None:

@@ -14,8 +14,9 @@ Precisions (how the emulation computes each step, as GPUs do):
 * ``bf16``, ``fp16``: activations and the residual stream in the format; linear layers by the
   cuBLAS wgmma chain (``hw.preset("h100.cublas_gemm")``, float32 accumulation, output rounded
   to the format); LayerNorm and GELU as PyTorch's sm_90 kernels (``nn`` preset
-  ``"pytorch_sm90"``); attention by PyTorch's flash kernel (``"torch_sdpa_flash.sm90"``; at
-  head dims other than 64 and 128 the same arithmetic with its block table, not captured);
+  ``"pytorch_sm90"``); attention by PyTorch's flash kernel (``"torch_sdpa_flash.sm90"`` in its
+  single pass for every shape: the split-KV path has no bound yet; at head dims other than
+  64 and 128 the same arithmetic with its block table, not captured);
   each residual add rounded once.
 * ``fp8``: as bf16, but every linear layer scales its input and weight per tensor into E4M3
   (amax / 448, Transformer Engine's current scaling) and multiplies them by the FP8
@@ -38,7 +39,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._attention import TORCH_SDPA_FLASH_SM90
 from .._casts import decode, encode
 from .._transformer import (BLOCK_PRECISIONS, BlockPrecision, transformer_block,
                             transformer_block_reference)
@@ -111,12 +111,9 @@ def model_input(cfg: Config) -> np.ndarray:
 
 
 def block_precision(cfg: Config) -> BlockPrecision:
-    """The named precision; at head dims other than 64 and 128 PyTorch's flash arithmetic
-    with its block table (not captured there)."""
-    p = BLOCK_PRECISIONS[cfg.precision]
-    if p.attention == "torch_sdpa_flash.sm90" and cfg.head_dim not in (64, 128):
-        p = dataclasses.replace(p, attention=dataclasses.replace(TORCH_SDPA_FLASH_SM90))
-    return p
+    """The named precision (PyTorch's flash kernel in its single pass; at head dims other than
+    64 and 128 the same arithmetic with its block table, not captured there)."""
+    return BLOCK_PRECISIONS[cfg.precision]
 
 
 # ---------------------------------------------------------------- the study
