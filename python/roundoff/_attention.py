@@ -35,8 +35,9 @@ A recipe is data (:class:`BlockedAttention`, :class:`NaiveAttention`, :class:`Ex
 * ``"exact"``: the exact attention rounded once.
 
 The forward's log-sum-exp is returned in float64: PyTorch's own float32 bits for
-``torch_sdpa_flash.sm90`` (``lse="fast_logf"``); for the other recipes formed in float64 from
-the emulated row maximum and sum (Triton's goes through libdevice log2f, not modelled).
+``torch_sdpa_flash.sm90`` (``lse="fast_logf"``), Triton's M = m + log2f(l) times ln 2 for
+``triton_tutorial.sm90`` (``lse="log2f"``: M is the float32 nearest lse / ln 2); for the
+other recipes formed in float64 from the emulated row maximum and sum.
 """
 
 from __future__ import annotations
@@ -113,8 +114,9 @@ class BlockedAttention:
             block_n), ...)`` ascending.
         delta_threads: the threads that share a row in Delta = rowsum(dO O) (None: D / 8).
         lse: how the log-sum-exp is formed: ``"float64"`` (from the emulated row maximum and
-            sum, in float64) or ``"fast_logf"`` (the kernel's float32 FFMA(m, scale,
-            __logf(sum)), __logf being MUFU.LG2 times ln 2: PyTorch's).
+            sum, in float64), ``"fast_logf"`` (the kernel's float32 FFMA(m, scale,
+            __logf(sum)), __logf being MUFU.LG2 times ln 2: PyTorch's) or ``"log2f"``
+            (Triton's M = m + log2f(sum) in float32, m in log2 units; returned times ln 2).
         split_kv_sms: None, or the SM count of PyTorch's split-KV choice: when batch x heads
             x row blocks of 64 is below 0.8 x twice it, the keys are split (blocks of
             ``split_block_n``) into as many parts as its heuristic picks, each part's O and
@@ -149,7 +151,7 @@ class BlockedAttention:
                    "row_sum": ("per_thread", "per_block"),
                    "epilogue": ("reciprocal", "divide", "div_full"),
                    "bwd_loops": ("fa2_seqk_parallel", "triton_tutorial"),
-                   "lse": ("float64", "fast_logf")}
+                   "lse": ("float64", "fast_logf", "log2f")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}: one of {allowed}, got {getattr(self, name)!r}")
@@ -232,7 +234,8 @@ TORCH_SDPA_FLASH_SM90 = BlockedAttention(
 TRITON_TUTORIAL_SM90 = BlockedAttention(
     block_n=64, block_m=128, key_order="forward", qk="h100.wgmma", pv="h100.wgmma",
     scale="fused", exp="sm90:ex2.approx.ftz.f32", row_sum="per_block", epilogue="div_full",
-    bwd_loops="triton_tutorial", bwd_blocks=((256, 128, 128),), delta_threads=None)
+    bwd_loops="triton_tutorial", bwd_blocks=((256, 128, 128),), delta_threads=None,
+    lse="log2f")
 FP8_FA3_SM90 = BlockedAttention(
     block_n=128, block_m=128, key_order="reverse", qk="h100.wgmma", pv="h100.wgmma",
     qkv_format="e4m3", qkv_scaling="per_tensor", scale="unfused", exp="sm90:ex2.approx.f32",
@@ -485,6 +488,31 @@ def _lg2_mufu(x: np.ndarray) -> np.ndarray:
     f = s.astype(np.float32)
     f = np.where(np.abs(f.astype(np.float64)) > np.abs(s), np.nextafter(f, np.float32(0)), f)
     return np.where(np.isinf(x), np.float32(np.inf), f)
+
+
+def _log2f_triton(x: np.ndarray) -> np.ndarray:
+    """Triton 3.6's ``tl.math.log2`` of normal float32 x > 0: libdevice ``__nv_log2f`` as Triton
+    emits it (its PTX is kept in tests/data/triton_attention_sm90/log2.ptx): x = m 2^e with
+    m in [0.6, 1.2) by an integer trick, a degree-10 FMA polynomial in t = m - 1, then e + t
+    log2(e) + t^2 p. Its results matched the GPU's on 1.2 million inputs
+    (tools/capture_triton_log2.py)."""
+    def c(code: int) -> np.float32:
+        return np.uint32(code).view(np.float32)
+
+    def ffma(a: Any, b: Any, d: Any) -> np.ndarray:
+        return np.asarray(fma(a, b, d, "float32", dtype=np.float32))
+
+    bits = np.asarray(x, np.float32).view(np.uint32).astype(np.int64)
+    e_bits = (bits + (2**32 - 1060439283)) & 0xFF800000
+    m = ((bits - e_bits) % 2**32).astype(np.uint32).view(np.float32)
+    e = ffma(e_bits.astype(np.uint32).view(np.int32).astype(np.float32), c(0x34000000),
+             np.float32(0))
+    t = m - np.float32(1)
+    p = ffma(c(0x3DC6B27F), t, c(0xBE2C7F30))
+    for k in (0x3E2FCF2A, 0xBE374E43, 0x3E520BF4, 0xBE763C8B, 0x3E93BF99, 0xBEB8AA49,
+              0x3EF6384A, 0xBF38AA3B):
+        p = ffma(p, t, c(k))
+    return e + ffma(t, c(0x3FB8AA3B), t * (t * p))
 
 
 def _kernel_lse(m: np.ndarray, total: np.ndarray, scale: float, empty: float) -> np.ndarray:
@@ -809,6 +837,10 @@ def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike,
     with np.errstate(divide="ignore", invalid="ignore"):
         if r.lse == "fast_logf":
             lse = _kernel_lse(m, s, sc, np.inf).astype(np.float64)
+        elif r.lse == "log2f":  # Triton's M, in log2 units; returned times ln 2
+            ok = s >= np.float32(2.0 ** -126)  # normal sums (the largest p is about 1)
+            big = _log2f_triton(np.where(ok, s, np.float32(1)))
+            lse = np.where(ok, (m + big).astype(np.float64) * math.log(2), np.inf)
         elif r.scale == "unfused":
             lse = np.where(s > 0, m.astype(np.float64) * sc + np.log(s), np.inf)
         else:  # m in units of log2 (t = S c - m)
@@ -935,8 +967,8 @@ def attention_backward(q: ArrayLike, k: ArrayLike, v: ArrayLike, out: ArrayLike,
         grad_out: dO, q's shape and dtype.
         lse: the forward's row statistic ``(B, H_q, S_q)``, read as float32: the natural
             log-sum-exp for ``"fa2_seqk_parallel"`` (:func:`attention`'s equals PyTorch's bit
-            for bit), Triton's M = m + log2 l (log-sum-exp / ln 2) for ``"triton_tutorial"``
-            (pass the kernel's: the emulated one may differ in its last bit).
+            for bit), Triton's M = m + log2 l for ``"triton_tutorial"`` (:func:`attention`'s
+            log-sum-exp / ln 2, rounded to float32, is Triton's M bit for bit).
         recipe: a blocked recipe with Q, K, V and P in the inputs' format, or its name.
         causal, scale: as :func:`attention`.
         dq_order: for ``"fa2_seqk_parallel"``, the order in which the key blocks' dQ parts
