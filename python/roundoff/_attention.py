@@ -485,8 +485,7 @@ def _lg2_mufu(x: np.ndarray) -> np.ndarray:
     codes = np.asarray(x, np.float32).view(np.uint32)
     e = (codes >> 23).astype(np.int64) - 127
     s = e + _LG2_TABLE["t0"][codes & 0x7FFFFF]  # exact in float64
-    f = s.astype(np.float32)
-    f = np.where(np.abs(f.astype(np.float64)) > np.abs(s), np.nextafter(f, np.float32(0)), f)
+    f = np.asarray(decode(encode(s, "float32", "toward_zero"), "float32", np.float32))
     return np.where(np.isinf(x), np.float32(np.inf), f)
 
 
